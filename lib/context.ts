@@ -1,0 +1,70 @@
+import type { SchedulerLike, Subject } from 'rxjs';
+import { backoffDelay } from './backoff.js';
+import type { ClusterEvent, ClusterEventType } from './events.js';
+import type { Logger } from './logger.js';
+import type { ClusterStore } from './stores/store.js';
+
+/**
+ * What every primitive of one `Cluster` shares: its store and namespace, where it reports,
+ * its clock, and the signal that it is closing. Internal; built by `createCluster`.
+ */
+export interface ClusterContext {
+  readonly store: ClusterStore;
+  readonly namespace: string;
+  readonly logger: Logger;
+  /** The clock seam: every timer and `now()` of the library goes through it. */
+  readonly scheduler: SchedulerLike;
+  readonly random: () => number;
+  /** A random id of this instance, the prefix of its owner tokens and claims. */
+  readonly instanceId: string;
+  /** Aborts when `close()` is called. */
+  readonly closed: AbortSignal;
+  /** Leases held by this instance, released by `close()`. */
+  readonly leases: Set<{ release(): Promise<void> }>;
+  readonly events: Subject<ClusterEvent>;
+  /** A new owner token, unique across the cluster. */
+  newToken(): string;
+}
+
+/**
+ * Reports an event on `events$`.
+ *
+ * @example
+ * ```ts
+ * emit(context, 'lock-acquired', 'report', { fence: 7 });
+ * ```
+ */
+export function emit(
+  context: ClusterContext,
+  type: ClusterEventType,
+  key: string,
+  fields: Omit<Partial<ClusterEvent>, 'type' | 'key' | 'at'> = {},
+): void {
+  context.events.next({ type, key, at: new Date(context.scheduler.now()), ...fields });
+}
+
+/**
+ * Logs a failed store operation that will be retried, emits `store-error`, and returns the
+ * back-off delay to wait before the retry.
+ *
+ * @example
+ * ```ts
+ * const delay = reportStoreError(context, 'acquire', 'report', error, failures);
+ * ```
+ */
+export function reportStoreError(
+  context: ClusterContext,
+  operation: string,
+  key: string,
+  error: unknown,
+  failures: number,
+): number {
+  const retryIn = backoffDelay(failures, context.random);
+  context.logger.error(`rx-cluster: store ${operation} failed; retrying in ${retryIn} ms`, {
+    namespace: context.namespace,
+    key,
+    error,
+  });
+  emit(context, 'store-error', key, { operation, retryIn, error });
+  return retryIn;
+}
