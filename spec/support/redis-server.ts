@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,9 +8,9 @@ import { join } from 'node:path';
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
-  /** Stops the process (SIGTERM, then SIGKILL) and waits until it exited. */
+  /** Stops the process (SIGTERM, then SIGKILL), waits until it exited, and removes its directory. */
   stop(): Promise<void>;
-  /** Starts it again on the same port (data is gone unless `extraArgs` asked for AOF). */
+  /** Starts it again on the same port, stopping it first if it runs (data is gone unless persisted). */
   restart(): Promise<void>;
 }
 
@@ -70,13 +70,20 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
   let child: ChildProcess | null = null;
 
   const launch = async () => {
+    mkdirSync(dir, { recursive: true });
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs];
-    const started = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2_000));
+    started.stdout!.on('data', keep);
+    started.stderr!.on('data', keep);
     const failure = new Promise<never>((_, reject) => {
       started.once('error', (error: NodeJS.ErrnoException) =>
         reject(error.code === 'ENOENT' ? new Error(INSTALL_HINT) : error),
       );
-      started.once('exit', (code) => reject(new Error(`redis-server on port ${port} exited early with code ${code}`)));
+      started.once('exit', (code) =>
+        reject(new Error(`redis-server on port ${port} exited early with code ${code}:\n${output}`)),
+      );
     });
     failure.catch(() => undefined);
     child = started;

@@ -58,9 +58,9 @@ export class StoreKit {
     return client;
   }
 
-  /** A new cluster member in this test's namespace. */
-  async instance(options: Omit<ClusterOptions, 'store'> = {}): Promise<Cluster> {
-    const cluster = createCluster({ namespace: this.namespace, logger: this.logger, ...options, store: await this.store() });
+  /** A new cluster member in this test's namespace (on `store` if given, closed with the kit). */
+  async instance(options: Omit<ClusterOptions, 'store'> = {}, store?: ClusterStore): Promise<Cluster> {
+    const cluster = createCluster({ namespace: this.namespace, logger: this.logger, ...options, store: store ?? (await this.store()) });
     this.clusters.push(cluster);
     return cluster;
   }
