@@ -15,17 +15,29 @@ export interface SubscriberClient {
 interface Channel {
   listeners: Set<(message: string | 'listening') => void>;
   subscribed: Promise<unknown>;
+  /** Set while the channel has no listener and waits to be unsubscribed. */
+  linger: NodeJS.Timeout | null;
 }
 
 /**
+ * Ms a channel stays subscribed after its last listener left: a lock that is waited for
+ * again soon (the usual case under contention) then needs no SUBSCRIBE round trip.
+ */
+const LINGER = 5_000;
+/** Most channels kept subscribed without listeners; the oldest are unsubscribed first. */
+const MAX_LINGERING = 1_000;
+
+/**
  * One subscriber connection multiplexed over every channel a store listens to: the first
- * listener of a channel subscribes, the last one to leave unsubscribes. After a reconnect
+ * listener of a channel subscribes; a few seconds after the last one left, it unsubscribes.
+ * After a reconnect
  * (node-redis resubscribes by itself) every listener hears `listening` again, because
  * messages published while the connection was down are gone.
  */
 export class ChannelHub {
   private connection: Promise<SubscriberClient> | null = null;
   private readonly channels = new Map<string, Channel>();
+  private readonly lingering = new Set<string>();
 
   constructor(
     private readonly open: () => SubscriberClient,
@@ -56,7 +68,9 @@ export class ChannelHub {
   async close(): Promise<void> {
     const connection = this.connection;
     this.connection = null;
+    this.channels.forEach((entry) => entry.linger && clearTimeout(entry.linger));
     this.channels.clear();
+    this.lingering.clear();
     if (!connection) return;
     const client = await connection.catch(() => null);
     if (client) await (client.close ?? client.quit)?.call(client).catch(() => undefined);
@@ -75,8 +89,13 @@ export class ChannelHub {
         });
         if (this.channels.get(channel) === entry) this.channels.delete(channel);
       });
-      entry = { listeners, subscribed };
+      entry = { listeners, subscribed, linger: null };
       this.channels.set(channel, entry);
+    }
+    if (entry.linger) {
+      clearTimeout(entry.linger);
+      entry.linger = null;
+      this.lingering.delete(channel);
     }
     entry.listeners.add(listener);
     return entry;
@@ -85,7 +104,18 @@ export class ChannelHub {
   private leave(channel: string, listener: (message: string) => void): void {
     const entry = this.channels.get(channel);
     if (!entry?.listeners.delete(listener) || entry.listeners.size > 0) return;
+    entry.linger = setTimeout(() => this.unsubscribe(channel), LINGER);
+    entry.linger.unref();
+    this.lingering.add(channel);
+    if (this.lingering.size > MAX_LINGERING) this.unsubscribe(this.lingering.values().next().value!);
+  }
+
+  private unsubscribe(channel: string): void {
+    const entry = this.channels.get(channel);
+    if (!entry || entry.listeners.size > 0) return;
+    if (entry.linger) clearTimeout(entry.linger);
     this.channels.delete(channel);
+    this.lingering.delete(channel);
     const connection = this.connection;
     entry.subscribed
       .then(() => connection)
