@@ -8,7 +8,7 @@ import type {
   OnceClaim,
   StoredOnceJob,
 } from './store.js';
-import { compareJobs } from './once-order.js';
+import { byKey, compareJobs } from './once-order.js';
 
 /** Options of `memoryStore()`. */
 export interface MemoryStoreOptions {
@@ -115,7 +115,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): ClusterStore {
           held.push({ key: lockId.slice(prefix.length), fence: fences.get(lockId) ?? 0, ttlLeft: lock.deadline - now() });
         }
       }
-      return held.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return held.sort(byKey);
     },
 
     async getLastFinished(ns, key) {
@@ -124,6 +124,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): ClusterStore {
 
     async setLastFinished(ns, key, at) {
       lastFinished.set(id(ns, key), at);
+    },
+
+    async recurringJobs(ns) {
+      const prefix = id(ns, '');
+      return [...lastFinished]
+        .filter(([jobId]) => jobId.startsWith(prefix))
+        .map(([jobId, at]) => ({ key: jobId.slice(prefix.length), lastFinished: at }))
+        .sort(byKey);
     },
 
     async onceAdd(ns, job) {

@@ -34,9 +34,9 @@ export function lockKeys(ns: string, key: string) {
   };
 }
 
-/** The SCAN pattern of every lock key in `ns`, and how to read the lock's key back. */
-export function lockPattern(ns: string) {
-  const prefix = `${escapeKeyPart(ns)}:lock:{`;
+/** The SCAN pattern of every `<ns>:<kind>:{…}` key, and how to read the user's key back. */
+export function scanPattern(ns: string, kind: 'lock' | 'job') {
+  const prefix = `${escapeKeyPart(ns)}:${kind}:{`;
   return {
     match: `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*}`,
     keyOf: (redisKey: string) => unescapeKeyPart(redisKey.slice(prefix.length, -1)),

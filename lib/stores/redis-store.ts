@@ -2,8 +2,8 @@ import { filter, map, type Observable } from 'rxjs';
 import { consoleLogger, type Logger } from '../logger.js';
 import { ChannelHub, type SubscriberClient } from './channel-hub.js';
 import type { ScriptRunner } from './lua-script.js';
-import { compareJobs } from './once-order.js';
-import { jobKey, lockKeys, lockPattern, onceKeys } from './redis-keys.js';
+import { byKey, compareJobs } from './once-order.js';
+import { jobKey, lockKeys, onceKeys, scanPattern } from './redis-keys.js';
 import {
   ackOnceJob,
   acquireLock,
@@ -54,6 +54,15 @@ export interface RedisStoreOptions {
  */
 export function redisStore(client: RedisClientLike, options: RedisStoreOptions = {}): ClusterStore {
   const hub = new ChannelHub(() => client.duplicate(), options.logger ?? consoleLogger);
+  /** The user keys of every `<ns>:<kind>:{…}` key: SCAN, for operators only. */
+  const scanKeys = async (ns: string, kind: 'lock' | 'job') => {
+    const pattern = scanPattern(ns, kind);
+    const keys = new Set<string>();
+    for await (const batch of client.scanIterator({ MATCH: pattern.match, COUNT: 500 })) {
+      for (const redisKey of Array.isArray(batch) ? batch : [batch]) keys.add(pattern.keyOf(redisKey));
+    }
+    return [...keys];
+  };
   const parseJob = (key: string, data: string): StoredOnceJob => {
     const bar = data.indexOf('|');
     return { key, runAt: Number(data.slice(0, bar)), props: data.slice(bar + 1) };
@@ -82,17 +91,13 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     },
 
     async heldLocks(ns) {
-      const pattern = lockPattern(ns);
       const held: HeldLock[] = [];
-      for await (const batch of client.scanIterator({ MATCH: pattern.match, COUNT: 500 })) {
-        for (const redisKey of Array.isArray(batch) ? batch : [batch]) {
-          const key = pattern.keyOf(redisKey);
-          const keys = lockKeys(ns, key);
-          const [ttlLeft, fence] = await Promise.all([client.pTTL(keys.lock), client.get(keys.fence)]);
-          if (ttlLeft > 0) held.push({ key, fence: Number(fence ?? 0), ttlLeft });
-        }
+      for (const key of await scanKeys(ns, 'lock')) {
+        const keys = lockKeys(ns, key);
+        const [ttlLeft, fence] = await Promise.all([client.pTTL(keys.lock), client.get(keys.fence)]);
+        if (ttlLeft > 0) held.push({ key, fence: Number(fence ?? 0), ttlLeft });
       }
-      return held.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return held.sort(byKey);
     },
 
     async getLastFinished(ns, key) {
@@ -102,6 +107,15 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
 
     async setLastFinished(ns, key, at) {
       await client.set(jobKey(ns, key), String(at));
+    },
+
+    async recurringJobs(ns) {
+      const jobs: Array<{ key: string; lastFinished: number }> = [];
+      for (const key of await scanKeys(ns, 'job')) {
+        const value = await client.get(jobKey(ns, key));
+        if (value !== null) jobs.push({ key, lastFinished: Number(value) });
+      }
+      return jobs.sort(byKey);
     },
 
     async onceAdd(ns, job) {

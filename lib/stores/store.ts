@@ -59,6 +59,8 @@ export interface JobStore {
   getLastFinished(ns: string, key: string): Promise<number | null>;
   /** Records that the recurring job `key` finished at `at` (epoch ms). */
   setLastFinished(ns: string, key: string, at: number): Promise<void>;
+  /** Every recurring job of `ns` that ever finished, for operators; may scan. */
+  recurringJobs(ns: string): Promise<Array<{ key: string; lastFinished: number }>>;
 }
 
 /** A run-once job as stored: `props` is the JSON text given to `schedule`. */

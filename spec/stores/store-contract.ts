@@ -135,6 +135,17 @@ export function storeContract(kit: StoreKit): void {
       expect(await a.getLastFinished(ns, 'j')).to.equal(1_700_000_000_999);
       expect(await a.getLastFinished(`${ns}-other`, 'j')).to.equal(null);
     });
+
+    it('recurringJobs() lists every job of the namespace that finished, by key', async () => {
+      await a.setLastFinished(ns, 'b{1}', 2);
+      await a.setLastFinished(ns, 'a', 1);
+      await a.setLastFinished(`${ns}-other`, 'c', 3);
+      await a.acquire(`${ns}:job`, 'a', 'o', 5_000);
+      expect(await b.recurringJobs(ns)).to.deep.equal([
+        { key: 'a', lastFinished: 1 },
+        { key: 'b{1}', lastFinished: 2 },
+      ]);
+    });
   });
 
   describe('once jobs', () => {
