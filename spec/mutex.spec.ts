@@ -6,7 +6,7 @@ import type { Lease } from '../lib/lease.js';
 import { memoryStore } from '../lib/stores/memory-store.js';
 import { redisStore } from '../lib/stores/redis-store.js';
 import { startChild } from './support/child.js';
-import { faultyStore } from './support/faulty-store.js';
+import { severableStore } from '../lib/cli/demo/severable-store.js';
 import { connectRedis } from './support/redis.js';
 import { startRedisServer } from './support/redis-server.js';
 import { forEachStore, RecordingLogger } from './support/store-kit.js';
@@ -153,11 +153,11 @@ forEachStore('Mutex', (kit) => {
   });
 
   it('Mutex#lock() waits out a failing store (logged, backing off) and succeeds once it recovers', async () => {
-    const faulty = faultyStore(await kit.store());
+    const faulty = severableStore(await kit.store());
     const cluster = await kit.instance({}, faulty.store);
     const events: string[] = [];
     cluster.events$.subscribe((event) => events.push(`${event.type}:${event.operation ?? ''}`));
-    faulty.fail('acquire');
+    faulty.sever('acquire');
     const waiting = cluster.mutex('flaky').lock();
     await waitFor('a logged store error', () => kit.logger.errors.length > 0);
     expect(kit.logger.errors[0]!.message).to.match(/acquire failed; retrying in \d+ ms/);
@@ -168,12 +168,12 @@ forEachStore('Mutex', (kit) => {
   });
 
   it('Mutex#unlock() that fails is logged and resolves; the lock then expires after ttl', async () => {
-    const faulty = faultyStore(await kit.store());
+    const faulty = severableStore(await kit.store());
     const a = await kit.instance({}, faulty.store);
     const b = await kit.instance();
     const m = a.mutex('stuck', { ttl: 400 });
     await m.lock();
-    faulty.fail('release');
+    faulty.sever('release');
     const unlockedAt = Date.now();
     await m.unlock();
     expect(kit.logger.errors.map((e) => e.message).join()).to.match(/releasing a lock failed/);
@@ -183,7 +183,7 @@ forEachStore('Mutex', (kit) => {
   });
 
   it('a lease whose refreshes fail until its ttl runs out is lost: signal, lock-lost event, lock$ error', async () => {
-    const faulty = faultyStore(await kit.store());
+    const faulty = severableStore(await kit.store());
     const cluster = await kit.instance({}, faulty.store);
     const lost = firstValueFrom(cluster.events$.pipe(filter((e) => e.type === 'lock-lost')));
     let streamError: unknown;
@@ -193,7 +193,7 @@ forEachStore('Mutex', (kit) => {
       error: (error: unknown) => (streamError = error),
     });
     await waitFor('the lease', () => leases.length === 1);
-    faulty.fail('extend');
+    faulty.sever('extend');
     await waitFor('the lease to be lost', () => leases[0]!.signal.aborted, 2_000);
     expect(leases[0]!.signal.reason).to.be.instanceOf(LockLostError);
     expect(streamError).to.be.instanceOf(LockLostError);
@@ -201,7 +201,7 @@ forEachStore('Mutex', (kit) => {
   });
 
   it('Mutex rejects bad input synchronously, naming the argument, before touching the store', async () => {
-    const faulty = faultyStore(await kit.store());
+    const faulty = severableStore(await kit.store());
     const { mutex } = await kit.instance({}, faulty.store);
     expect(() => mutex('')).to.throw(TypeError, /`key`.*""/);
     expect(() => mutex(42 as unknown as string)).to.throw(TypeError, /`key`.*42/);
