@@ -6,7 +6,7 @@ import type { Lease } from '../lib/lease.js';
 import { memoryStore } from '../lib/stores/memory-store.js';
 import { redisStore } from '../lib/stores/redis-store.js';
 import { startChild } from './support/child.js';
-import { severableStore } from '../lib/cli/demo/severable-store.js';
+import { severableStore } from '../lib/stores/severable-store.js';
 import { connectRedis } from './support/redis.js';
 import { startRedisServer } from './support/redis-server.js';
 import { forEachStore, RecordingLogger } from './support/store-kit.js';

@@ -5,7 +5,7 @@ import type { Logger } from '../../logger.js';
 import type { ClusterStore } from '../../stores/store.js';
 import type { DemoEvent, DemoSettings } from './demo-event.js';
 import { startDemoInstance } from './demo-instance.js';
-import { severableStore } from './severable-store.js';
+import { severableStore } from '../../stores/severable-store.js';
 
 /** The demo's instances, wherever they run. */
 export interface DemoInstances {

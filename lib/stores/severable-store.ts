@@ -1,4 +1,4 @@
-import type { ClusterStore } from '../../stores/store.js';
+import type { ClusterStore } from './store.js';
 
 /** The store operations that answer with a Promise, and so can fail. */
 export type StoreOperation = Exclude<keyof ClusterStore, 'released' | 'onceAdded' | 'close'>;
