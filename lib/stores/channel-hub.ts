@@ -1,11 +1,16 @@
 import { Observable } from 'rxjs';
 import type { Logger } from '../logger.js';
 
+type Listener = (message: string, channel: string) => void;
+
 /** The part of a node-redis client that a subscriber connection uses. */
 export interface SubscriberClient {
   connect(): Promise<unknown>;
-  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
-  unsubscribe(channel: string, listener?: (message: string, channel: string) => void): Promise<unknown>;
+  subscribe(channel: string, listener: Listener): Promise<unknown>;
+  unsubscribe(channel: string, listener?: Listener): Promise<unknown>;
+  /** Sharded pub/sub (Redis 7), used on a Redis Cluster. */
+  sSubscribe?(channel: string, listener: Listener): Promise<unknown>;
+  sUnsubscribe?(channel: string, listener?: Listener): Promise<unknown>;
   close?(): Promise<unknown>;
   quit?(): Promise<unknown>;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -42,6 +47,8 @@ export class ChannelHub {
   constructor(
     private readonly open: () => SubscriberClient,
     private readonly logger: Logger,
+    /** SSUBSCRIBE instead of SUBSCRIBE: channels of a Redis Cluster's slots. */
+    private readonly sharded = false,
   ) {}
 
   /**
@@ -81,7 +88,9 @@ export class ChannelHub {
     if (!entry) {
       const listeners = new Set<(message: string) => void>();
       const dispatch = (message: string) => listeners.forEach((each) => each(message));
-      const subscribed = this.connect().then((client) => client.subscribe(channel, dispatch));
+      const subscribed = this.connect().then((client) =>
+        this.sharded ? client.sSubscribe!(channel, dispatch) : client.subscribe(channel, dispatch),
+      );
       subscribed.catch((error: unknown) => {
         this.logger.error('rx-cluster: subscribing failed; waiters fall back to lock ttl timers', {
           channel,
@@ -119,7 +128,7 @@ export class ChannelHub {
     const connection = this.connection;
     entry.subscribed
       .then(() => connection)
-      .then((client) => client?.unsubscribe(channel))
+      .then((client) => (this.sharded ? client?.sUnsubscribe?.(channel) : client?.unsubscribe(channel)))
       .catch(() => undefined);
   }
 

@@ -12,7 +12,26 @@
  *   <ns>:once:{<ns>}:jobs     hash, job key -> "runAt|props JSON"
  *   <ns>:once:{<ns>}:claimants hash, claimed job key -> "attempt|claimant"
  *   <ns>:once:{<ns>}:added    pub/sub channel, published with runAt when a job is added
+ *   (with N once buckets, each bucket b has the five keys above under `{<ns>:b}`)
  */
+
+/**
+ * The once bucket of a job key: FNV-1a of the key, modulo the number of buckets.
+ *
+ * @example
+ * ```ts
+ * bucketOf('remind-42', 16); // a number from 0 to 15
+ * ```
+ */
+export function bucketOf(key: string, buckets: number): number {
+  if (buckets === 1) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i += 1) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % buckets;
+}
 
 /** `{`, `}` and `%` are escaped so that a key can never move or split a hash tag. */
 export function escapeKeyPart(part: string): string {
@@ -47,9 +66,14 @@ export function jobKey(ns: string, key: string): string {
   return `${escapeKeyPart(ns)}:job:{${escapeKeyPart(key)}}`;
 }
 
-export function onceKeys(ns: string) {
+/**
+ * The once keys of one bucket of `ns`. With one bucket (the default off a Redis Cluster) the
+ * tag is `{<ns>}`; with several, bucket b of a namespace lives under `{<ns>:b}`, so the
+ * buckets spread over the cluster's slots and masters.
+ */
+export function onceKeys(ns: string, bucket = 0, buckets = 1) {
   const prefix = escapeKeyPart(ns);
-  const base = `${prefix}:once:{${prefix}}`;
+  const base = buckets === 1 ? `${prefix}:once:{${prefix}}` : `${prefix}:once:{${prefix}:${bucket}}`;
   return {
     queue: `${base}:queue`,
     claims: `${base}:claims`,

@@ -6,6 +6,9 @@ import { defineScript } from './lua-script.js';
  * KEYS it touches, the ARGV it takes and what it returns.
  */
 
+/** How scripts notify: sharded pub/sub on a Redis Cluster, classic elsewhere. */
+export type PublishCommand = 'PUBLISH' | 'SPUBLISH';
+
 /** A Redis-time reading in epoch ms, for scripts that judge due times on the server's clock. */
 const NOW_MS = `
 local time = redis.call('TIME')
@@ -35,12 +38,13 @@ end
 return 0
 `);
 
-export const releaseLock = defineScript<[lock: string], [owner: string, channel: string], number>(`
+export const releaseLock = defineScript<[lock: string], [owner: string, channel: string, publish: PublishCommand], number>(`
 -- KEYS[1] lock   ARGV[1] owner token   ARGV[2] release channel (same hash tag as the lock)
+-- ARGV[3] PUBLISH, or SPUBLISH on a Redis Cluster (the channel is in the lock's slot)
 -- returns 1 if the owner held the lock and it was deleted (waiters are told), else 0
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
-  redis.call('PUBLISH', ARGV[2], '1')
+  redis.call(ARGV[3], ARGV[2], '1')
   return 1
 end
 return 0
@@ -48,17 +52,18 @@ return 0
 
 export const addOnceJob = defineScript<
   [queue: string, jobs: string],
-  [key: string, runAt: string, props: string, channel: string],
+  [key: string, runAt: string, props: string, channel: string, publish: PublishCommand],
   number
 >(`
 -- KEYS[1] queue (zset: unclaimed key -> runAt)   KEYS[2] jobs (hash: key -> "runAt|props")
 -- ARGV[1] job key   ARGV[2] runAt (epoch ms)   ARGV[3] props JSON   ARGV[4] added channel
+-- ARGV[5] PUBLISH, or SPUBLISH on a Redis Cluster (the channel is in the bucket's slot)
 -- returns 1 if stored (runners are told its runAt), 0 if the key was already scheduled
 if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2] .. '|' .. ARGV[3]) == 0 then
   return 0
 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('PUBLISH', ARGV[4], ARGV[2])
+redis.call(ARGV[5], ARGV[4], ARGV[2])
 return 1
 `);
 

@@ -195,20 +195,34 @@ export function storeContract(kit: StoreKit): void {
       ]);
     });
 
-    it('onceClaim() takes due jobs in runAt order, each once, and reports the next due time', async () => {
+    it('onceClaim() takes the due jobs in runAt order, each once, and reports the next due time', async () => {
       const now = Date.now();
       await a.onceAdd(ns, job('late', now + 60_000));
       await a.onceAdd(ns, job('due2', now - 1_000));
       await a.onceAdd(ns, job('due1', now - 2_000, '{"n":1}'));
-      const first = await a.onceClaim(ns, 'c1', 5_000, 1);
-      expect(first.jobs).to.deep.equal([{ key: 'due1', runAt: now - 2_000, props: '{"n":1}', attempt: 1 }]);
-      expect(first.nextDueIn).to.equal(0);
+      await a.onceAdd(ns, job('due3', now - 500));
+      const first = await a.onceClaim(ns, 'c1', 5_000, 10);
+      expect(first.jobs).to.deep.equal([
+        { key: 'due1', runAt: now - 2_000, props: '{"n":1}', attempt: 1 },
+        { key: 'due2', runAt: now - 1_000, props: 'null', attempt: 1 },
+        { key: 'due3', runAt: now - 500, props: 'null', attempt: 1 },
+      ]);
       expect(first.now).to.be.closeTo(Date.now(), 1_000);
+      expect(first.nextDueIn).to.be.within(4_000, 5_000); // the claim leases end before 'late' is due
       const second = await b.onceClaim(ns, 'c2', 5_000, 10);
-      expect(second.jobs.map((j) => j.key)).to.deep.equal(['due2']);
-      expect(second.nextDueIn).to.be.within(4_000, 5_000); // the first claim's lease
-      const third = await b.onceClaim(ns, 'c2', 5_000, 10);
-      expect(third.jobs).to.deep.equal([]);
+      expect(second.jobs).to.deep.equal([]);
+    });
+
+    it('onceClaim() claims at most `limit` jobs, and says more are due', async () => {
+      for (let i = 0; i < 5; i += 1) await a.onceAdd(ns, job(`j${i}`, i));
+      const claimed: string[] = [];
+      for (let round = 0; round < 20 && claimed.length < 5; round += 1) {
+        const claim = await a.onceClaim(ns, 'c', 60_000, 2);
+        expect(claim.jobs.length).to.be.at.most(2);
+        if (claimed.length + claim.jobs.length < 5) expect(claim.nextDueIn, 'jobs still due').to.equal(0);
+        claimed.push(...claim.jobs.map((j) => j.key));
+      }
+      expect(claimed.sort()).to.deep.equal(['j0', 'j1', 'j2', 'j3', 'j4']);
     });
 
     it('onceClaim() reports null when nothing is scheduled', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createCluster, type Cluster, type ClusterOptions } from '../../lib/cluster.js';
 import type { Logger } from '../../lib/logger.js';
 import { memoryStore } from '../../lib/stores/memory-store.js';
-import { redisStore } from '../../lib/stores/redis-store.js';
+import { redisStore, type RedisStoreOptions } from '../../lib/stores/redis-store.js';
 import type { ClusterStore } from '../../lib/stores/store.js';
 import { connectRedis, redisUrl, type TestRedisClient } from './redis.js';
 
@@ -33,7 +33,12 @@ export class StoreKit {
   private stores: ClusterStore[] = [];
   private clients: TestRedisClient[] = [];
 
-  constructor(readonly kind: StoreKind, private readonly url: () => string = redisUrl) {}
+  constructor(
+    readonly kind: StoreKind,
+    private readonly url: () => string = redisUrl,
+    /** Options for each redisStore, besides the kit's logger. */
+    private readonly storeOptions: Omit<RedisStoreOptions, 'logger'> = {},
+  ) {}
 
   /** Starts a test: new namespace, nothing open. */
   reset(): void {
@@ -46,7 +51,7 @@ export class StoreKit {
     if (this.kind === 'memory') return (this.shared ??= memoryStore());
     const client = await connectRedis(this.url());
     this.clients.push(client);
-    const store = redisStore(client, { logger: this.logger });
+    const store = redisStore(client, { ...this.storeOptions, logger: this.logger });
     this.stores.push(store);
     return store;
   }

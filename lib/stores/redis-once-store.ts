@@ -1,0 +1,138 @@
+import { defer, filter, map, merge } from 'rxjs';
+import type { ChannelHub } from './channel-hub.js';
+import type { ScriptRunner } from './lua-script.js';
+import { compareJobs } from './once-order.js';
+import { bucketOf, onceKeys } from './redis-keys.js';
+import {
+  ackOnceJob,
+  addOnceJob,
+  cancelOnceJob,
+  claimOnceJobs,
+  extendOnceClaim,
+  listOnceJobs,
+  type PublishCommand,
+} from './scripts.js';
+import type { ClaimedOnceJob, OnceClaim, OnceStore, StoredOnceJob } from './store.js';
+
+/** The commands the once operations use besides scripts. */
+export interface OnceCommands extends ScriptRunner {
+  hGet(key: string, field: string): Promise<string | null>;
+  zCard(key: string): Promise<number>;
+}
+
+const parseJob = (key: string, data: string): StoredOnceJob => {
+  const bar = data.indexOf('|');
+  return { key, runAt: Number(data.slice(0, bar)), props: data.slice(bar + 1) };
+};
+
+/**
+ * The once operations of redisStore over `buckets` buckets. A job lives in the bucket of its
+ * key, so adding, cancelling and acking touch one slot; claiming, listing and counting ask
+ * every bucket at once (one pipelined round) and merge. A claim shares its `limit` among the
+ * buckets and each claims its own earliest due jobs: in runAt order within a bucket, close to
+ * it across buckets.
+ *
+ * @example
+ * ```ts
+ * const once = redisOnceStore(client, hub, { buckets: 16, publish: 'SPUBLISH' });
+ * ```
+ */
+export function redisOnceStore(
+  client: OnceCommands,
+  hub: ChannelHub,
+  { buckets, publish }: { buckets: number; publish: PublishCommand },
+): OnceStore {
+  const all = Array.from({ length: buckets }, (_, bucket) => bucket);
+  let claims = 0;
+  const keysOf = (ns: string, key: string) => onceKeys(ns, bucketOf(key, buckets), buckets);
+  const each = <T>(ns: string, use: (keys: ReturnType<typeof onceKeys>) => Promise<T>) =>
+    Promise.all(all.map((bucket) => use(onceKeys(ns, bucket, buckets))));
+
+  return {
+    async onceAdd(ns, job) {
+      const keys = keysOf(ns, job.key);
+      const args: [string, string, string, string, PublishCommand] = [job.key, String(job.runAt), job.props, keys.added, publish];
+      return (await addOnceJob(client, [keys.queue, keys.jobs], args)) === 1;
+    },
+
+    async onceCancel(ns, key) {
+      const keys = keysOf(ns, key);
+      return (await cancelOnceJob(client, [keys.queue, keys.claims, keys.jobs, keys.claimants], [key])) === 1;
+    },
+
+    async onceGet(ns, key) {
+      const data = await client.hGet(keysOf(ns, key).jobs, key);
+      return data === null ? null : parseJob(key, data);
+    },
+
+    async onceList(ns, limit, after) {
+      const args: [string, string, string] = [String(limit), after ? String(after.runAt) : '', after?.key ?? ''];
+      const replies = await each(ns, (keys) => listOnceJobs(client, [keys.queue, keys.claims, keys.jobs], args));
+      const jobs: StoredOnceJob[] = [];
+      for (const reply of replies) {
+        for (let i = 0; i < reply.length; i += 2) {
+          const job = parseJob(reply[i]!, reply[i + 1]!);
+          if (!after || compareJobs(job, after) > 0) jobs.push(job);
+        }
+      }
+      return jobs.sort(compareJobs).slice(0, limit);
+    },
+
+    async onceClaim(ns, claimant, claimTtl, limit): Promise<OnceClaim> {
+      // `limit` shared among the buckets; the remainder goes to buckets in turn, and a bucket
+      // with no share still answers when its next job is due
+      const turn = (claims += 1) % buckets;
+      const share = (bucket: number) =>
+        Math.floor(limit / buckets) + ((bucket - turn + buckets) % buckets < limit % buckets ? 1 : 0);
+      const replies = await Promise.all(
+        all.map((bucket) => {
+          const keys = onceKeys(ns, bucket, buckets);
+          const args: [string, string, string] = [claimant, String(claimTtl), String(share(bucket))];
+          return claimOnceJobs(client, [keys.queue, keys.claims, keys.jobs, keys.claimants], args);
+        }),
+      );
+      const jobs: ClaimedOnceJob[] = [];
+      let nextDueIn: number | null = null;
+      for (const reply of replies) {
+        for (let i = 2; i < reply.length; i += 3) {
+          jobs.push({ ...parseJob(String(reply[i]), String(reply[i + 1])), attempt: Number(reply[i + 2]) });
+        }
+        const due = Number(reply[1]);
+        if (due >= 0) nextDueIn = nextDueIn === null ? due : Math.min(nextDueIn, due);
+      }
+      // every bucket answers on the same server clock on one server; on a cluster, the
+      // earliest reading is the conservative one
+      const now = Math.min(...replies.map((reply) => Number(reply[0])));
+      return { jobs: jobs.sort(compareJobs), now, nextDueIn };
+    },
+
+    async onceExtendClaim(ns, key, claimant, claimTtl) {
+      const keys = keysOf(ns, key);
+      return (await extendOnceClaim(client, [keys.claims, keys.claimants], [key, claimant, String(claimTtl)])) === 1;
+    },
+
+    async onceAck(ns, key, claimant) {
+      const keys = keysOf(ns, key);
+      return (await ackOnceJob(client, [keys.claims, keys.jobs, keys.claimants], [key, claimant])) === 1;
+    },
+
+    onceAdded(ns) {
+      return defer(() => {
+        let listening = 0;
+        return merge(...all.map((bucket) => hub.listen(onceKeys(ns, bucket, buckets).added))).pipe(
+          // live once every bucket's channel is (and again after each reconnect)
+          filter((message) => message !== 'listening' || (listening += 1) >= buckets),
+          map((message) => (message === 'listening' ? 'listening' : Number(message))),
+          filter((notice) => notice === 'listening' || Number.isFinite(notice)),
+        );
+      });
+    },
+
+    async onceCount(ns) {
+      const counts = await each(ns, (keys) => Promise.all([client.zCard(keys.queue), client.zCard(keys.claims)]));
+      const queued = counts.reduce((sum, [q]) => sum + q, 0);
+      const claimed = counts.reduce((sum, [, c]) => sum + c, 0);
+      return { scheduled: queued + claimed, claimed };
+    },
+  };
+}
