@@ -9,6 +9,7 @@ export type { Logger } from './logger.js';
 export { ClusterError, JobExistsError, LockLostError, LockNotHeldError, LockTimeoutError } from './errors.js';
 export { memoryStore, type MemoryStoreOptions } from './stores/memory-store.js';
 export { redisStore, type RedisClientLike, type RedisStoreOptions } from './stores/redis-store.js';
+export type { SubscriberClient } from './stores/channel-hub.js';
 export type {
   AcquireResult,
   ClaimedOnceJob,
@@ -18,3 +19,5 @@ export type {
   OnceClaim,
   StoredOnceJob,
 } from './stores/store.js';
+export { everyInterval, roundedInterval } from './schedules.js';
+export type { JobFactory, JobOptions, JobSchedule } from './job.js';
