@@ -1,13 +1,6 @@
 import { Observable, Subject } from 'rxjs';
-import type {
-  AcquireResult,
-  ClaimedOnceJob,
-  ClusterStore,
-  HeldLock,
-  Notice,
-  OnceClaim,
-  StoredOnceJob,
-} from './store.js';
+import { MemoryOnceQueue } from './memory-once-queue.js';
+import type { AcquireResult, ClusterStore, HeldLock, Notice, StoredOnceJob } from './store.js';
 import { byKey, compareJobs } from './once-order.js';
 
 /** Options of `memoryStore()`. */
@@ -22,12 +15,6 @@ export interface MemoryStoreOptions {
 interface MemoryLock {
   owner: string;
   deadline: number;
-}
-
-interface MemoryOnceJob extends StoredOnceJob {
-  claimant: string | null;
-  claimDeadline: number;
-  attempt: number;
 }
 
 /**
@@ -47,7 +34,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): ClusterStore {
   const locks = new Map<string, MemoryLock>();
   const fences = new Map<string, number>();
   const lastFinished = new Map<string, number>();
-  const onceJobs = new Map<string, Map<string, MemoryOnceJob>>();
+  const onceQueues = new Map<string, MemoryOnceQueue>();
   const releases = new Subject<string>();
   const additions = new Subject<{ ns: string; runAt: number }>();
 
@@ -60,10 +47,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): ClusterStore {
     }
     return lock;
   };
-  const jobsOf = (ns: string): Map<string, MemoryOnceJob> => {
-    let jobs = onceJobs.get(ns);
-    if (!jobs) onceJobs.set(ns, (jobs = new Map()));
-    return jobs;
+  const queueOf = (ns: string): MemoryOnceQueue => {
+    let queue = onceQueues.get(ns);
+    if (!queue) onceQueues.set(ns, (queue = new MemoryOnceQueue()));
+    return queue;
   };
   const stored = ({ key, runAt, props }: StoredOnceJob): StoredOnceJob => ({ key, runAt, props });
   // Notifications arrive after the operation's Promise settles, as they would from Redis.
@@ -135,59 +122,38 @@ export function memoryStore(options: MemoryStoreOptions = {}): ClusterStore {
     },
 
     async onceAdd(ns, job) {
-      const jobs = jobsOf(ns);
-      if (jobs.has(job.key)) return false;
-      jobs.set(job.key, { ...stored(job), claimant: null, claimDeadline: 0, attempt: 0 });
+      if (!queueOf(ns).add(stored(job))) return false;
       later(() => additions.next({ ns, runAt: job.runAt }));
       return true;
     },
 
     async onceCancel(ns, key) {
-      return jobsOf(ns).delete(key);
+      return queueOf(ns).remove(key);
     },
 
     async onceGet(ns, key) {
-      const job = jobsOf(ns).get(key);
+      const job = queueOf(ns).get(key);
       return job ? stored(job) : null;
     },
 
     async onceList(ns, limit, after) {
-      return [...jobsOf(ns).values()]
+      return queueOf(ns)
+        .all()
         .filter((job) => !after || compareJobs(job, after) > 0)
-        .sort(compareJobs)
         .slice(0, limit)
         .map(stored);
     },
 
-    async onceClaim(ns, claimant, claimTtl, limit): Promise<OnceClaim> {
-      const at = now();
-      const dueAt = (job: MemoryOnceJob) => (job.claimant === null ? job.runAt : job.claimDeadline);
-      const due = [...jobsOf(ns).values()]
-        .filter((job) => dueAt(job) <= at)
-        .sort((a, b) => dueAt(a) - dueAt(b) || compareJobs(a, b))
-        .slice(0, limit);
-      const claimed: ClaimedOnceJob[] = due.map((job) => {
-        job.claimant = claimant;
-        job.claimDeadline = at + claimTtl;
-        job.attempt += 1;
-        return { ...stored(job), attempt: job.attempt };
-      });
-      let next = Infinity;
-      for (const job of jobsOf(ns).values()) next = Math.min(next, dueAt(job));
-      return { jobs: claimed, now: at, nextDueIn: next === Infinity ? null : Math.max(0, next - at) };
+    async onceClaim(ns, claimant, claimTtl, limit) {
+      return queueOf(ns).claim(claimant, claimTtl, limit, now());
     },
 
     async onceExtendClaim(ns, key, claimant, claimTtl) {
-      const job = jobsOf(ns).get(key);
-      if (!job || job.claimant !== claimant || job.claimDeadline <= now()) return false;
-      job.claimDeadline = now() + claimTtl;
-      return true;
+      return queueOf(ns).extendClaim(key, claimant, claimTtl, now());
     },
 
     async onceAck(ns, key, claimant) {
-      const jobs = jobsOf(ns);
-      if (jobs.get(key)?.claimant !== claimant) return false;
-      return jobs.delete(key);
+      return queueOf(ns).ack(key, claimant);
     },
 
     onceAdded(ns) {
@@ -201,9 +167,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): ClusterStore {
     },
 
     async onceCount(ns) {
-      let claimed = 0;
-      for (const job of jobsOf(ns).values()) if (job.claimant !== null) claimed += 1;
-      return { scheduled: jobsOf(ns).size, claimed };
+      const queue = queueOf(ns);
+      return { scheduled: queue.size, claimed: queue.claimed };
     },
 
     async close() {},

@@ -3,12 +3,13 @@ import type { ChannelHub } from './channel-hub.js';
 import type { ScriptRunner } from './lua-script.js';
 import { compareJobs } from './once-order.js';
 import { bucketOf, onceKeys } from './redis-keys.js';
+import { batched } from './batcher.js';
 import {
-  ackOnceJob,
-  addOnceJob,
+  ackOnceJobs,
+  addOnceJobs,
   cancelOnceJob,
   claimOnceJobs,
-  extendOnceClaim,
+  extendOnceClaims,
   listOnceJobs,
   type PublishCommand,
 } from './scripts.js';
@@ -28,7 +29,9 @@ const parseJob = (key: string, data: string): StoredOnceJob => {
 /**
  * The once operations of redisStore over `buckets` buckets. A job lives in the bucket of its
  * key, so adding, cancelling and acking touch one slot; claiming, listing and counting ask
- * every bucket at once (one pipelined round) and merge. A claim shares its `limit` among the
+ * every bucket at once (one pipelined round) and merge. Adds, acks and claim renewals made
+ * in the same tick run as one script per bucket: a runner acking a batch of 100 jobs costs
+ * one script run, not 100. A claim shares its `limit` among the
  * buckets and each claims its own earliest due jobs: in runAt order within a bucket, close to
  * it across buckets.
  *
@@ -47,12 +50,40 @@ export function redisOnceStore(
   const keysOf = (ns: string, key: string) => onceKeys(ns, bucketOf(key, buckets), buckets);
   const each = <T>(ns: string, use: (keys: ReturnType<typeof onceKeys>) => Promise<T>) =>
     Promise.all(all.map((bucket) => use(onceKeys(ns, bucket, buckets))));
+  /** Batches are grouped by namespace and bucket (and lease), as each script runs in one bucket. */
+  const groupOf = (ns: string, key: string, extra = '') => JSON.stringify([ns, bucketOf(key, buckets), extra]);
+  const keysOfGroup = (group: string) => {
+    const [ns, bucket] = JSON.parse(group) as [string, number];
+    return onceKeys(ns, bucket, buckets);
+  };
+
+  const add = batched(
+    (items: Array<{ ns: string; job: StoredOnceJob }>, group) => {
+      const keys = keysOfGroup(group);
+      const args = items.flatMap(({ job }) => [job.key, String(job.runAt), job.props]);
+      return addOnceJobs(client, [keys.queue, keys.jobs], [keys.added, publish, ...args]);
+    },
+    ({ ns, job }) => groupOf(ns, job.key),
+  );
+  const ack = batched(
+    (items: Array<{ ns: string; key: string; claimant: string }>, group) => {
+      const keys = keysOfGroup(group);
+      return ackOnceJobs(client, [keys.claims, keys.jobs, keys.claimants], items.flatMap((i) => [i.key, i.claimant]));
+    },
+    ({ ns, key }) => groupOf(ns, key),
+  );
+  const extend = batched(
+    (items: Array<{ ns: string; key: string; claimant: string; claimTtl: number }>, group) => {
+      const keys = keysOfGroup(group);
+      const pairs = items.flatMap((i) => [i.key, i.claimant]);
+      return extendOnceClaims(client, [keys.claims, keys.claimants], [String(items[0]!.claimTtl), ...pairs]);
+    },
+    ({ ns, key, claimTtl }) => groupOf(ns, key, String(claimTtl)),
+  );
 
   return {
     async onceAdd(ns, job) {
-      const keys = keysOf(ns, job.key);
-      const args: [string, string, string, string, PublishCommand] = [job.key, String(job.runAt), job.props, keys.added, publish];
-      return (await addOnceJob(client, [keys.queue, keys.jobs], args)) === 1;
+      return (await add({ ns, job })) === 1;
     },
 
     async onceCancel(ns, key) {
@@ -107,13 +138,11 @@ export function redisOnceStore(
     },
 
     async onceExtendClaim(ns, key, claimant, claimTtl) {
-      const keys = keysOf(ns, key);
-      return (await extendOnceClaim(client, [keys.claims, keys.claimants], [key, claimant, String(claimTtl)])) === 1;
+      return (await extend({ ns, key, claimant, claimTtl })) === 1;
     },
 
     async onceAck(ns, key, claimant) {
-      const keys = keysOf(ns, key);
-      return (await ackOnceJob(client, [keys.claims, keys.jobs, keys.claimants], [key, claimant])) === 1;
+      return (await ack({ ns, key, claimant })) === 1;
     },
 
     onceAdded(ns) {

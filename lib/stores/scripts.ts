@@ -50,21 +50,36 @@ end
 return 0
 `);
 
-export const addOnceJob = defineScript<
+export const addOnceJobs = defineScript<
   [queue: string, jobs: string],
-  [key: string, runAt: string, props: string, channel: string, publish: PublishCommand],
-  number
+  [channel: string, publish: PublishCommand, ...jobs: string[]],
+  number[]
 >(`
 -- KEYS[1] queue (zset: unclaimed key -> runAt)   KEYS[2] jobs (hash: key -> "runAt|props")
--- ARGV[1] job key   ARGV[2] runAt (epoch ms)   ARGV[3] props JSON   ARGV[4] added channel
--- ARGV[5] PUBLISH, or SPUBLISH on a Redis Cluster (the channel is in the bucket's slot)
--- returns 1 if stored (runners are told its runAt), 0 if the key was already scheduled
-if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2] .. '|' .. ARGV[3]) == 0 then
-  return 0
+-- ARGV[1] added channel   ARGV[2] PUBLISH, or SPUBLISH on a Redis Cluster (the channel is in
+-- the bucket's slot)   ARGV[3..] key, runAt (epoch ms), props JSON of each job
+-- returns per job 1 if stored, 0 if its key was already scheduled; runners are told the
+-- earliest runAt stored, once for the whole batch
+local stored, members = {}, {}
+local earliest, earliestText = nil, nil
+for i = 3, #ARGV, 3 do
+  local key, runAt = ARGV[i], ARGV[i + 1]
+  if redis.call('HSETNX', KEYS[2], key, runAt .. '|' .. ARGV[i + 2]) == 1 then
+    members[#members + 1] = runAt
+    members[#members + 1] = key
+    stored[#stored + 1] = 1
+    if earliest == nil or tonumber(runAt) < earliest then
+      earliest, earliestText = tonumber(runAt), runAt
+    end
+  else
+    stored[#stored + 1] = 0
+  end
 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call(ARGV[5], ARGV[4], ARGV[2])
-return 1
+if #members > 0 then
+  redis.call('ZADD', KEYS[1], unpack(members))
+  redis.call(ARGV[2], ARGV[1], earliestText)
+end
+return stored
 `);
 
 export const cancelOnceJob = defineScript<
@@ -97,32 +112,41 @@ ${NOW_MS}
 local deadline = now + tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
 local reply = {now, -1}
-local function claim(key)
-  local data = redis.call('HGET', KEYS[3], key)
-  if not data then
-    -- an index entry without its job (foreign writes): drop it
-    redis.call('ZREM', KEYS[1], key)
-    redis.call('ZREM', KEYS[2], key)
-    redis.call('HDEL', KEYS[4], key)
-    return
+local function claim(keys, fromQueue)
+  if #keys == 0 then return end
+  local data = redis.call('HMGET', KEYS[3], unpack(keys))
+  local previous = redis.call('HMGET', KEYS[4], unpack(keys))
+  local leases, claimants, gone = {}, {}, {}
+  for i, key in ipairs(keys) do
+    if data[i] then
+      local attempt = (previous[i] and tonumber(string.match(previous[i], '^(%d+)')) or 0) + 1
+      leases[#leases + 1] = deadline
+      leases[#leases + 1] = key
+      claimants[#claimants + 1] = key
+      claimants[#claimants + 1] = attempt .. '|' .. ARGV[1]
+      reply[#reply + 1] = key
+      reply[#reply + 1] = data[i]
+      reply[#reply + 1] = attempt
+    else
+      -- an index entry without its job (foreign writes): dropped
+      gone[#gone + 1] = key
+    end
   end
-  local previous = redis.call('HGET', KEYS[4], key)
-  local attempt = (previous and tonumber(string.match(previous, '^(%d+)')) or 0) + 1
-  redis.call('HSET', KEYS[4], key, attempt .. '|' .. ARGV[1])
-  redis.call('ZADD', KEYS[2], deadline, key)
-  redis.call('ZREM', KEYS[1], key)
-  reply[#reply + 1] = key
-  reply[#reply + 1] = data
-  reply[#reply + 1] = attempt
+  if fromQueue then redis.call('ZREM', KEYS[1], unpack(keys)) end
+  if #leases > 0 then
+    redis.call('ZADD', KEYS[2], unpack(leases))
+    redis.call('HSET', KEYS[4], unpack(claimants))
+  end
+  if #gone > 0 then
+    redis.call('ZREM', KEYS[2], unpack(gone))
+    redis.call('HDEL', KEYS[4], unpack(gone))
+  end
 end
-for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)) do
-  claim(key)
-end
-local room = limit - (#reply - 2) / 3
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)
+claim(expired, false)
+local room = limit - #expired
 if room > 0 then
-  for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, room)) do
-    claim(key)
-  end
+  claim(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, room), true)
 end
 local nextAt = nil
 for _, set in ipairs({KEYS[1], KEYS[2]}) do
@@ -136,38 +160,57 @@ if nextAt then reply[2] = math.max(nextAt - now, 0) end
 return reply
 `);
 
-export const extendOnceClaim = defineScript<
+export const extendOnceClaims = defineScript<
   [claims: string, claimants: string],
-  [key: string, claimant: string, claimTtl: string],
-  number
+  [claimTtl: string, ...keyClaimantPairs: string[]],
+  number[]
 >(`
--- KEYS[1] claims   KEYS[2] claimants   ARGV[1] job key   ARGV[2] claimant id   ARGV[3] lease ms
--- returns 1 if the claimant's lease was still live and is renewed, else 0
+-- KEYS[1] claims   KEYS[2] claimants   ARGV[1] lease in ms   ARGV[2..] job key, claimant id, ...
+-- returns per job 1 if the claimant's lease was still live and is renewed, else 0
 ${NOW_MS}
-local claim = redis.call('HGET', KEYS[2], ARGV[1])
-local deadline = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not claim or not deadline or string.match(claim, '|(.*)$') ~= ARGV[2] or tonumber(deadline) <= now then
-  return 0
+local keys = {}
+for i = 2, #ARGV, 2 do keys[#keys + 1] = ARGV[i] end
+local claims = redis.call('HMGET', KEYS[2], unpack(keys))
+local deadlines = redis.call('ZMSCORE', KEYS[1], unpack(keys))
+local renewed, leases = {}, {}
+for i, key in ipairs(keys) do
+  local live = claims[i] and deadlines[i] and string.match(claims[i], '|(.*)$') == ARGV[2 * i + 1]
+    and tonumber(deadlines[i]) > now
+  if live then
+    leases[#leases + 1] = now + tonumber(ARGV[1])
+    leases[#leases + 1] = key
+  end
+  renewed[i] = live and 1 or 0
 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
-return 1
+if #leases > 0 then redis.call('ZADD', KEYS[1], unpack(leases)) end
+return renewed
 `);
 
-export const ackOnceJob = defineScript<
+export const ackOnceJobs = defineScript<
   [claims: string, jobs: string, claimants: string],
-  [key: string, claimant: string],
-  number
+  [...keyClaimantPairs: string[]],
+  number[]
 >(`
--- KEYS[1] claims   KEYS[2] jobs   KEYS[3] claimants   ARGV[1] job key   ARGV[2] claimant id
--- returns 1 if the claimant still held the claim and the job is removed, else 0
-local claim = redis.call('HGET', KEYS[3], ARGV[1])
-if not claim or string.match(claim, '|(.*)$') ~= ARGV[2] then
-  return 0
+-- KEYS[1] claims   KEYS[2] jobs   KEYS[3] claimants   ARGV job key, claimant id, ...
+-- returns per job 1 if the claimant still held its claim and the job is removed, else 0
+local keys = {}
+for i = 1, #ARGV, 2 do keys[#keys + 1] = ARGV[i] end
+local claims = redis.call('HMGET', KEYS[3], unpack(keys))
+local acked, done = {}, {}
+for i, key in ipairs(keys) do
+  if claims[i] and string.match(claims[i], '|(.*)$') == ARGV[2 * i] then
+    done[#done + 1] = key
+    acked[i] = 1
+  else
+    acked[i] = 0
+  end
 end
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
-redis.call('HDEL', KEYS[3], ARGV[1])
-return 1
+if #done > 0 then
+  redis.call('ZREM', KEYS[1], unpack(done))
+  redis.call('HDEL', KEYS[2], unpack(done))
+  redis.call('HDEL', KEYS[3], unpack(done))
+end
+return acked
 `);
 
 export const listOnceJobs = defineScript<
