@@ -40,7 +40,8 @@ export function emit(
   key: string,
   fields: Omit<Partial<ClusterEvent>, 'type' | 'key' | 'at'> = {},
 ): void {
-  context.events.next({ type, key, at: new Date(context.scheduler.now()), ...fields });
+  // nothing is built for an events$ nobody watches: this runs on every lock and release
+  if (context.events.observed) context.events.next({ type, key, at: new Date(context.scheduler.now()), ...fields });
 }
 
 /**

@@ -35,10 +35,13 @@ export interface LeaseTiming {
  * reply can only shorten it).
  */
 export class HeldLease implements Lease {
-  private readonly controller = new AbortController();
+  /** Made when `signal` is first read: most leases are released without anyone reading it. */
+  private controller: AbortController | null = null;
   private readonly endListeners = new Set<(end: LeaseEnd) => void>();
   private refreshTimer: Subscription | null = null;
+  /** Armed only while a refresh is needed: from the first refresh attempt until one succeeds. */
   private expiryTimer: Subscription | null = null;
+  private deadline: number;
   private ended: LeaseEnd | null = null;
   private released: Promise<void> | null = null;
 
@@ -54,12 +57,16 @@ export class HeldLease implements Lease {
     sentAt: number,
   ) {
     context.leases.add(this);
-    this.armExpiry(sentAt + timing.ttl);
+    this.deadline = sentAt + timing.ttl;
     this.scheduleRefresh(timing.refreshInterval);
     emit(context, 'lock-acquired', key, { fence });
   }
 
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.ended) this.controller.abort(this.ended.lost ? this.ended.error : undefined);
+    }
     return this.controller.signal;
   }
 
@@ -107,17 +114,16 @@ export class HeldLease implements Lease {
     this.refreshTimer = this.context.scheduler.schedule(() => this.refresh(), delay);
   }
 
-  private armExpiry(deadline: number): void {
-    this.expiryTimer?.unsubscribe();
-    const left = Math.max(0, deadline - this.context.scheduler.now());
-    this.expiryTimer = this.context.scheduler.schedule(
-      () => this.lose('no refresh succeeded before its ttl ran out'),
-      left,
-    );
+  private armExpiry(): void {
+    if (this.expiryTimer) return;
+    const left = Math.max(0, this.deadline - this.context.scheduler.now());
+    this.expiryTimer = this.context.scheduler.schedule(() => this.lose('no refresh succeeded before its ttl ran out'), left);
   }
 
   private refresh(failures = 0): void {
     if (this.ended) return;
+    // a refresh that hangs (Redis unreachable, commands queued) must not outlive the deadline
+    this.armExpiry();
     const sentAt = this.context.scheduler.now();
     const { ttl, refreshInterval } = this.timing;
     this.context.store.extend(this.storeNamespace, this.storeKey, this.owner, ttl).then(
@@ -128,7 +134,9 @@ export class HeldLease implements Lease {
           return;
         }
         if (!extended) return this.lose('the lock expired or was taken by another owner');
-        this.armExpiry(sentAt + ttl);
+        this.deadline = sentAt + ttl;
+        this.expiryTimer?.unsubscribe();
+        this.expiryTimer = null;
         this.scheduleRefresh(refreshInterval);
       },
       (error: unknown) => {
@@ -160,7 +168,7 @@ export class HeldLease implements Lease {
     this.refreshTimer?.unsubscribe();
     this.expiryTimer?.unsubscribe();
     this.context.leases.delete(this);
-    this.controller.abort(end.lost ? end.error : undefined);
+    this.controller?.abort(end.lost ? end.error : undefined);
     const listeners = [...this.endListeners];
     this.endListeners.clear();
     listeners.forEach((listener) => listener(end));
