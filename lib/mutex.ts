@@ -131,20 +131,24 @@ export function createMutex(context: ClusterContext, key: string, options?: Mute
 
   const closedError = () => new ClusterError(`The cluster is closed; cannot lock \`${key}\``, { key });
 
-  // validated by the callers, synchronously
-  const acquire = (lockOptions?: LockOptions): Promise<HeldLease> => {
-    const { signal, timeout } = lockOptions ?? {};
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (context.closed.aborted) return Promise.reject(closedError());
-    return new Promise<HeldLease>((resolve, reject) => {
+  /** One attempt: the lease, or null when the lock is held. Rejects if the store fails. */
+  const attemptOnce = async (): Promise<HeldLease | null> => {
+    const owner = context.newToken();
+    const sentAt = context.scheduler.now();
+    const { fence } = await context.store.acquire(context.namespace, key, owner, timing.ttl);
+    return fence > 0 ? new HeldLease(context, key, key, context.namespace, owner, fence, timing, sentAt) : null;
+  };
+
+  /** Waits for the lock until it is won, `signal` aborts, `timeout` ms pass or the cluster closes. */
+  const wait = (signal: AbortSignal | undefined, timeout: number | undefined, timeoutError: () => Error) =>
+    new Promise<HeldLease>((resolve, reject) => {
       const fail = (error: unknown) => {
         finish();
         reject(error);
       };
       const onAbort = () => fail(signal!.reason);
       const onClose = () => fail(closedError());
-      const timer =
-        timeout === undefined ? null : context.scheduler.schedule(() => fail(new LockTimeoutError(key, timeout)), timeout);
+      const timer = timeout === undefined ? null : context.scheduler.schedule(() => fail(timeoutError()), Math.max(0, timeout));
       const waiting = waitForLease(context, target, timing).subscribe((lease) => {
         finish();
         resolve(lease);
@@ -158,6 +162,30 @@ export function createMutex(context: ClusterContext, key: string, options?: Mute
       signal?.addEventListener('abort', onAbort, { once: true });
       context.closed.addEventListener('abort', onClose, { once: true });
     });
+
+  // validated by the callers, synchronously
+  const acquire = (lockOptions?: LockOptions): Promise<HeldLease> => {
+    const { signal, timeout } = lockOptions ?? {};
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (context.closed.aborted) return Promise.reject(closedError());
+    const startedAt = context.scheduler.now();
+    // an uncontended lock costs one round trip and nothing more; waiting starts only if it is held
+    // (a store failure here is retried, and reported, by the waiting that follows)
+    return attemptOnce()
+      .catch(() => null)
+      .then((lease) => {
+        if (!lease) {
+          if (signal?.aborted) throw signal.reason;
+          if (context.closed.aborted) throw closedError();
+          const left = timeout === undefined ? undefined : timeout - (context.scheduler.now() - startedAt);
+          return wait(signal, left, () => new LockTimeoutError(key, timeout!));
+        }
+        if (signal?.aborted || context.closed.aborted) {
+          void lease.release();
+          throw signal?.aborted ? signal.reason : closedError();
+        }
+        return lease;
+      });
   };
 
   return {
@@ -170,12 +198,9 @@ export function createMutex(context: ClusterContext, key: string, options?: Mute
 
     async tryLock() {
       if (context.closed.aborted) throw closedError();
-      const owner = context.newToken();
-      const sentAt = context.scheduler.now();
-      const { fence } = await context.store.acquire(context.namespace, key, owner, timing.ttl);
-      if (fence === 0) return null;
-      current = new HeldLease(context, key, key, context.namespace, owner, fence, timing, sentAt);
-      return current;
+      const lease = await attemptOnce();
+      if (lease) current = lease;
+      return lease;
     },
 
     unlock() {

@@ -43,14 +43,21 @@ export function unescapeKeyPart(part: string): string {
   return part.replace(/%(25|7B|7D)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
+/** Lock keys by namespace and key: built once, as every lock and release needs them. */
+const lockKeyCache = new Map<string, { lock: string; fence: string; released: string }>();
+const LOCK_KEY_CACHE_SIZE = 10_000;
+
 export function lockKeys(ns: string, key: string) {
-  const prefix = escapeKeyPart(ns);
-  const tag = `{${escapeKeyPart(key)}}`;
-  return {
-    lock: `${prefix}:lock:${tag}`,
-    fence: `${prefix}:fence:${tag}`,
-    released: `${prefix}:released:${tag}`,
-  };
+  const id = `${ns}\u0000${key}`;
+  let keys = lockKeyCache.get(id);
+  if (!keys) {
+    const prefix = escapeKeyPart(ns);
+    const tag = `{${escapeKeyPart(key)}}`;
+    keys = { lock: `${prefix}:lock:${tag}`, fence: `${prefix}:fence:${tag}`, released: `${prefix}:released:${tag}` };
+    if (lockKeyCache.size >= LOCK_KEY_CACHE_SIZE) lockKeyCache.clear();
+    lockKeyCache.set(id, keys);
+  }
+  return keys;
 }
 
 /** The SCAN pattern of every `<ns>:<kind>:{…}` key, and how to read the user's key back. */

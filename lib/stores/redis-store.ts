@@ -70,7 +70,7 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     const run = (connection: ScriptRunner) => acquireLock(connection, [keys.lock, keys.fence], [owner, String(ttl)]);
     if (!waitForReplicas) return run(client);
     const { result, acked } = await writeThenWait(client, keys.lock, run, waitForReplicas.replicas, waitForReplicas.timeout);
-    if (result[0] > 0 && acked < waitForReplicas.replicas) {
+    if (result > 0 && acked < waitForReplicas.replicas) {
       await releaseLock(client, [keys.lock], [owner, keys.released, publish]);
       throw new Error(
         `lock \`${key}\` was acknowledged by ${acked} of ${waitForReplicas.replicas} replicas within ${waitForReplicas.timeout} ms; released it`,
@@ -83,8 +83,8 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     ...once,
 
     async acquire(ns, key, owner, ttl) {
-      const [fence, ttlLeft] = await acquire(ns, key, owner, ttl);
-      return { fence, ttlLeft };
+      const reply = await acquire(ns, key, owner, ttl);
+      return reply > 0 ? { fence: reply, ttlLeft: 0 } : { fence: 0, ttlLeft: -reply };
     },
 
     async extend(ns, key, owner, ttl) {

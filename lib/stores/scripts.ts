@@ -15,18 +15,14 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 `;
 
-export const acquireLock = defineScript<
-  [lock: string, fence: string],
-  [owner: string, ttl: string],
-  [fence: number, ttlLeft: number]
->(`
+export const acquireLock = defineScript<[lock: string, fence: string], [owner: string, ttl: string], number>(`
 -- KEYS[1] lock (string: owner token, PX ttl)   KEYS[2] fence counter (never expires)
 -- ARGV[1] owner token   ARGV[2] ttl in ms
--- returns {fence, 0} when acquired, {0, ms left of the holder} when held
+-- returns the fence (> 0) when acquired; when held, minus the ms left of the holder (<= 0)
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return {redis.call('INCR', KEYS[2]), 0}
+  return redis.call('INCR', KEYS[2])
 end
-return {0, math.max(redis.call('PTTL', KEYS[1]), 0)}
+return -math.max(redis.call('PTTL', KEYS[1]), 0)
 `);
 
 export const extendLock = defineScript<[lock: string], [owner: string, ttl: string], number>(`

@@ -1,0 +1,328 @@
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { commandDelta, perUnit, type Probe } from '../redis-probe.js';
+import { summarize } from '../stats.js';
+import { now, sleep, within } from '../time.js';
+import type { LockAdapter, LockWorker, RedisTarget } from './adapter.js';
+
+/** Sizes and durations of the lock scenarios. */
+export interface LockPlan {
+  /** Cycles run before the measured ones in the uncontended and ping scenarios. */
+  warmupCycles: number;
+  /** Measured acquire + release cycles of the uncontended scenario; also PING round trips. */
+  cycles: number;
+  /** Concurrent workers of the throughput scenario, one key each. */
+  throughputWorkers: number;
+  /** ms the loops run before the measured window opens (throughput, handoff). */
+  warmupMs: number;
+  /** ms of the measured window (throughput, handoff). */
+  durationMs: number;
+  /** Worker counts of the handoff scenario, all on one key. */
+  handoffWorkers: number[];
+  /** ms each handoff holder keeps the lock. */
+  holdMs: number;
+  /** Waiters of the waiting scenario, queued behind one holder. */
+  waiters: number;
+  /** ms the waiting scenario's holder keeps the lock; the measured window is this less `settleMs`. */
+  waitingHoldMs: number;
+  /** ms given to waiters to make their first attempts before the window opens. */
+  settleMs: number;
+}
+
+export const FULL_LOCK_PLAN: LockPlan = {
+  warmupCycles: 300,
+  cycles: 3_000,
+  throughputWorkers: 64,
+  warmupMs: 500,
+  durationMs: 5_000,
+  handoffWorkers: [2, 8],
+  holdMs: 1,
+  waiters: 7,
+  waitingHoldMs: 2_300,
+  settleMs: 300,
+};
+
+export const QUICK_LOCK_PLAN: LockPlan = {
+  ...FULL_LOCK_PLAN,
+  warmupCycles: 100,
+  cycles: 500,
+  warmupMs: 200,
+  durationMs: 1_000,
+  waitingHoldMs: 1_300,
+};
+
+/** Upper bound of loop iterations per worker, so that every loop ends even if a clock misbehaves. */
+const MAX_CYCLES_PER_WORKER = 5_000_000;
+/** ms a scenario's workers get to wind down after the window closed. */
+const WIND_DOWN_MS = 60_000;
+
+export interface LockResult {
+  metrics: Record<string, number>;
+  commandsPer?: { unit: string; byCommand: Record<string, number> };
+}
+
+async function withWorkers<T>(adapter: LockAdapter, count: number, use: (workers: LockWorker[]) => Promise<T>): Promise<T> {
+  const workers: LockWorker[] = [];
+  try {
+    for (let i = 0; i < count; i += 1) workers.push(await adapter.worker());
+    return await use(workers);
+  } finally {
+    await Promise.allSettled(workers.map((worker) => worker.close()));
+  }
+}
+
+/** One worker, one key: `cycles` acquire + release cycles after a warm-up, each timed. */
+export function uncontended(adapter: LockAdapter, probe: Probe, plan: LockPlan): Promise<LockResult> {
+  return withWorkers(adapter, 1, async ([worker]) => {
+    const key = 'uncontended';
+    for (let i = 0; i < plan.warmupCycles; i += 1) {
+      await worker!.lock(key);
+      await worker!.unlock(key);
+    }
+    const samples: number[] = [];
+    const before = await probe.commands();
+    const started = now();
+    for (let i = 0; i < plan.cycles; i += 1) {
+      const t0 = now();
+      await worker!.lock(key);
+      await worker!.unlock(key);
+      samples.push((now() - t0) * 1_000);
+    }
+    const elapsed = now() - started;
+    const commands = commandDelta(before, await probe.commands());
+    const summary = summarize(samples);
+    return {
+      metrics: {
+        cycles: plan.cycles,
+        p50Us: summary.p50,
+        p99Us: summary.p99,
+        meanUs: summary.mean,
+        maxUs: summary.max,
+        cyclesPerSec: plan.cycles / (elapsed / 1_000),
+        commandsPerCycle: commands.total / plan.cycles,
+      },
+      commandsPer: { unit: 'cycle', byCommand: perUnit(commands, plan.cycles) },
+    };
+  });
+}
+
+/** `throughputWorkers` workers, each on its own key, cycling as fast as they can. */
+export function throughput(adapter: LockAdapter, probe: Probe, plan: LockPlan): Promise<LockResult> {
+  return withWorkers(adapter, plan.throughputWorkers, async (workers) => {
+    let stopping = false;
+    let cycles = 0;
+    let errors = 0;
+    const loops = workers.map(async (worker, index) => {
+      const key = `throughput-${index}`;
+      for (let i = 0; i < MAX_CYCLES_PER_WORKER && !stopping; i += 1) {
+        try {
+          await worker.lock(key);
+        } catch {
+          errors += 1;
+          await sleep(1);
+          continue;
+        }
+        await worker.unlock(key);
+        cycles += 1;
+      }
+    });
+    await sleep(plan.warmupMs);
+    const before = await probe.commands();
+    const cpu = await probe.cpuWindow();
+    const cyclesBefore = cycles;
+    const started = now();
+    await sleep(plan.durationMs);
+    const counted = cycles - cyclesBefore;
+    const elapsed = now() - started;
+    const usage = await cpu.stop();
+    const commands = commandDelta(before, await probe.commands());
+    stopping = true;
+    await within(Promise.all(loops), WIND_DOWN_MS, `${adapter.name} throughput workers`);
+    return {
+      metrics: {
+        workers: plan.throughputWorkers,
+        cyclesPerSec: counted / (elapsed / 1_000),
+        commandsPerSec: commands.total / (elapsed / 1_000),
+        commandsPerCycle: commands.total / Math.max(1, counted),
+        acquireErrors: errors,
+        ...usage,
+      },
+      commandsPer: { unit: 'cycle', byCommand: perUnit(commands, Math.max(1, counted)) },
+    };
+  });
+}
+
+/**
+ * `k` workers on one key. Each holds the lock `holdMs`, releases it, and asks again only
+ * after another worker took it, so every acquisition is a handoff. Handoff time: from just
+ * before the holder's release call (its release command is about to be sent) to the moment
+ * the next holder's acquire resolved. Overlaps: acquisitions made while an in-process
+ * counter says another worker is inside (must be 0).
+ */
+export function handoff(adapter: LockAdapter, probe: Probe, plan: LockPlan, k: number): Promise<LockResult> {
+  return withWorkers(adapter, k, async (workers) => {
+    const key = `handoff-${k}`;
+    let stopping = false;
+    let measuring = false;
+    let inside = 0;
+    let overlaps = 0;
+    let generation = 0;
+    let releaseSentAt: number | null = null;
+    let cycles = 0;
+    let errors = 0;
+    const samples: number[] = [];
+    let wakeUps: Array<() => void> = [];
+    const wakeAll = () => {
+      const waiting = wakeUps;
+      wakeUps = [];
+      waiting.forEach((wake) => wake());
+    };
+
+    const loops = workers.map(async (worker) => {
+      for (let i = 0; i < MAX_CYCLES_PER_WORKER && !stopping; i += 1) {
+        try {
+          await worker.lock(key);
+        } catch {
+          errors += 1;
+          await sleep(1);
+          continue;
+        }
+        const acquiredAt = now();
+        if (inside !== 0) overlaps += 1;
+        inside += 1;
+        if (measuring) {
+          cycles += 1;
+          if (releaseSentAt !== null) samples.push(acquiredAt - releaseSentAt);
+        }
+        releaseSentAt = null;
+        generation += 1;
+        const mine = generation;
+        wakeAll();
+        await sleep(plan.holdMs);
+        inside -= 1;
+        releaseSentAt = now();
+        await worker.unlock(key);
+        // ask again only once another worker took the lock: each acquisition is a handoff
+        while (generation === mine && !stopping) await new Promise<void>((resolve) => wakeUps.push(resolve));
+      }
+    });
+
+    await sleep(plan.warmupMs);
+    const before = await probe.commands();
+    const cpu = await probe.cpuWindow();
+    measuring = true;
+    const started = now();
+    await sleep(plan.durationMs);
+    measuring = false;
+    const elapsed = now() - started;
+    const usage = await cpu.stop();
+    const commands = commandDelta(before, await probe.commands());
+    stopping = true;
+    wakeAll();
+    await within(Promise.all(loops), WIND_DOWN_MS, `${adapter.name} handoff workers`);
+    const summary = summarize(samples);
+    return {
+      metrics: {
+        workers: k,
+        handoffs: summary.n,
+        handoffP50Ms: summary.p50,
+        handoffP99Ms: summary.p99,
+        handoffMaxMs: summary.max,
+        cyclesPerSec: cycles / (elapsed / 1_000),
+        commandsPerSec: commands.total / (elapsed / 1_000),
+        commandsPerCycle: commands.total / Math.max(1, cycles),
+        overlaps,
+        acquireErrors: errors,
+        ...usage,
+      },
+      commandsPer: { unit: 'cycle', byCommand: perUnit(commands, Math.max(1, cycles)) },
+    };
+  });
+}
+
+/**
+ * One worker holds a key for `waitingHoldMs` while `waiters` others wait for it: the Redis
+ * commands per second seen while nobody can make progress (polling shows here), then the
+ * waiters take the lock in turn.
+ */
+export function waiting(adapter: LockAdapter, probe: Probe, plan: LockPlan): Promise<LockResult> {
+  return withWorkers(adapter, plan.waiters + 1, async ([holder, ...waiters]) => {
+    const key = 'waiting';
+    let errors = 0;
+    let overlaps = 0;
+    let inside = 0;
+    await holder!.lock(key);
+    const holdStarted = now();
+    inside = 1;
+    const deadline = now() + plan.waitingHoldMs + WIND_DOWN_MS;
+    const loops = waiters.map(async (worker) => {
+      for (let i = 0; i < MAX_CYCLES_PER_WORKER && now() < deadline; i += 1) {
+        try {
+          await worker.lock(key);
+        } catch {
+          errors += 1;
+          await sleep(1);
+          continue;
+        }
+        if (inside !== 0) overlaps += 1;
+        inside += 1;
+        await sleep(plan.holdMs);
+        inside -= 1;
+        await worker.unlock(key);
+        return;
+      }
+    });
+    await sleep(plan.settleMs);
+    const before = await probe.commands();
+    const started = now();
+    await sleep(Math.max(0, plan.waitingHoldMs - (now() - holdStarted)));
+    const elapsed = now() - started;
+    const commands = commandDelta(before, await probe.commands());
+    inside = 0;
+    await holder!.unlock(key);
+    await within(Promise.all(loops), WIND_DOWN_MS, `${adapter.name} waiters`);
+    return {
+      metrics: {
+        waiters: plan.waiters,
+        windowMs: elapsed,
+        commandsPerSec: commands.total / (elapsed / 1_000),
+        commandsPerWaiterPerSec: commands.total / (elapsed / 1_000) / plan.waiters,
+        overlaps,
+        acquireErrors: errors,
+      },
+      commandsPer: { unit: 'second', byCommand: perUnit(commands, elapsed / 1_000) },
+    };
+  });
+}
+
+/** Round trips of PING on node-redis (what rx-cluster and the floor use) and ioredis (the peers' client). */
+export async function ping(client: 'node-redis' | 'ioredis', target: RedisTarget, plan: LockPlan): Promise<LockResult> {
+  let send: () => Promise<unknown>;
+  let close: () => Promise<unknown>;
+  if (client === 'node-redis') {
+    const redis = createClient({ url: target.url });
+    redis.on('error', (error: unknown) => console.error('bench ping: connection error', error));
+    await redis.connect();
+    send = () => redis.ping();
+    close = () => redis.close();
+  } else {
+    const redis = new Redis({ host: target.host, port: target.port, lazyConnect: true });
+    redis.on('error', (error: unknown) => console.error('bench ping: connection error', error));
+    await redis.connect();
+    send = () => redis.ping();
+    close = () => redis.quit();
+  }
+  try {
+    for (let i = 0; i < plan.warmupCycles; i += 1) await send();
+    const samples: number[] = [];
+    for (let i = 0; i < plan.cycles; i += 1) {
+      const t0 = now();
+      await send();
+      samples.push((now() - t0) * 1_000);
+    }
+    const summary = summarize(samples);
+    return { metrics: { roundTrips: summary.n, p50Us: summary.p50, p99Us: summary.p99, meanUs: summary.mean } };
+  } finally {
+    await close();
+  }
+}
