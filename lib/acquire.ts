@@ -33,6 +33,7 @@ export function waitForLease(context: ClusterContext, target: LockTarget, timing
     let inFlight = false;
     let again = false;
     let failures = 0;
+    let warned = false;
     let retry: Subscription | null = null;
     let notices: Subscription | null = null;
 
@@ -75,7 +76,15 @@ export function waitForLease(context: ClusterContext, target: LockTarget, timing
             return;
           }
           if (stopped) return;
-          retryIn(ttlLeft + EXPIRY_MARGIN);
+          if (ttlLeft < 0 && !warned) {
+            warned = true;
+            context.logger.warn?.('rx-cluster: the lock key holds data that never expires, not written by rx-cluster; waiting for a release', {
+              namespace: target.storeNamespace,
+              key: target.key,
+            });
+          }
+          // a key that never expires is retried once per ttl, not hammered
+          retryIn(ttlLeft < 0 ? timing.ttl : ttlLeft + EXPIRY_MARGIN);
           if (again) attempt();
           else listen();
         },

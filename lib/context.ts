@@ -1,5 +1,5 @@
 import type { SchedulerLike, Subject } from 'rxjs';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, MAX_BACKOFF } from './backoff.js';
 import type { ClusterEvent, ClusterEventType } from './events.js';
 import type { Logger } from './logger.js';
 import type { ClusterStore } from './stores/store.js';
@@ -45,8 +45,10 @@ export function emit(
 }
 
 /**
- * Logs a failed store operation that will be retried, emits `store-error`, and returns the
- * back-off delay to wait before the retry.
+ * Reports a failed store operation that will be retried and returns the back-off delay to
+ * wait before the retry. Every failure is a `store-error` event; the logger hears the first
+ * failure of a streak, then one line per maximum back-off (5 min) while it lasts, so that an
+ * outage or a bad key is one line, not one per retry.
  *
  * @example
  * ```ts
@@ -61,11 +63,12 @@ export function reportStoreError(
   failures: number,
 ): number {
   const retryIn = backoffDelay(failures, context.random);
-  context.logger.error(`rx-cluster: store ${operation} failed; retrying in ${retryIn} ms`, {
-    namespace: context.namespace,
-    key,
-    error,
-  });
+  const fields = { namespace: context.namespace, key, failures, error };
+  if (failures === 1 || retryIn >= MAX_BACKOFF) {
+    context.logger.error(`rx-cluster: store ${operation} failed; retrying in ${retryIn} ms`, fields);
+  } else {
+    context.logger.debug?.(`rx-cluster: store ${operation} failed again; retrying in ${retryIn} ms`, fields);
+  }
   emit(context, 'store-error', key, { operation, retryIn, error });
   return retryIn;
 }

@@ -7,10 +7,10 @@ type Listener = (message: string, channel: string) => void;
 export interface SubscriberClient {
   connect(): Promise<unknown>;
   subscribe(channel: string, listener: Listener): Promise<unknown>;
-  unsubscribe(channel: string, listener?: Listener): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
   /** Sharded pub/sub (Redis 7), used on a Redis Cluster. */
   sSubscribe?(channel: string, listener: Listener): Promise<unknown>;
-  sUnsubscribe?(channel: string, listener?: Listener): Promise<unknown>;
+  sUnsubscribe?(channel: string): Promise<unknown>;
   close?(): Promise<unknown>;
   quit?(): Promise<unknown>;
   on(event: 'error', listener: (error: Error) => void): unknown;

@@ -31,9 +31,9 @@ const parseJob = (key: string, data: string): StoredOnceJob => {
  * key, so adding, cancelling and acking touch one slot; claiming, listing and counting ask
  * every bucket at once (one pipelined round) and merge. Adds, acks and claim renewals made
  * in the same tick run as one script per bucket: a runner acking a batch of 100 jobs costs
- * one script run, not 100. A claim shares its `limit` among the
- * buckets and each claims its own earliest due jobs: in runAt order within a bucket, close to
- * it across buckets.
+ * one script run, not 100. A claim shares its `limit` among the buckets (rounded up) and
+ * each claims its own earliest due jobs: in runAt order within a bucket, close to it across
+ * buckets.
  *
  * @example
  * ```ts
@@ -46,7 +46,6 @@ export function redisOnceStore(
   { buckets, publish }: { buckets: number; publish: PublishCommand },
 ): OnceStore {
   const all = Array.from({ length: buckets }, (_, bucket) => bucket);
-  let claims = 0;
   const keysOf = (ns: string, key: string) => onceKeys(ns, bucketOf(key, buckets), buckets);
   const each = <T>(ns: string, use: (keys: ReturnType<typeof onceKeys>) => Promise<T>) =>
     Promise.all(all.map((bucket) => use(onceKeys(ns, bucket, buckets))));
@@ -110,15 +109,13 @@ export function redisOnceStore(
     },
 
     async onceClaim(ns, claimant, claimTtl, limit): Promise<OnceClaim> {
-      // `limit` shared among the buckets; the remainder goes to buckets in turn, and a bucket
-      // with no share still answers when its next job is due
-      const turn = (claims += 1) % buckets;
-      const share = (bucket: number) =>
-        Math.floor(limit / buckets) + ((bucket - turn + buckets) % buckets < limit % buckets ? 1 : 0);
+      // every bucket claims its share of `limit`, rounded up: a claim may return up to
+      // buckets - 1 jobs more than `limit`, never leave a due job behind for lack of a share
+      const share = String(Math.ceil(limit / buckets));
       const replies = await Promise.all(
         all.map((bucket) => {
           const keys = onceKeys(ns, bucket, buckets);
-          const args: [string, string, string] = [claimant, String(claimTtl), String(share(bucket))];
+          const args: [string, string, string] = [claimant, String(claimTtl), share];
           return claimOnceJobs(client, [keys.queue, keys.claims, keys.jobs, keys.claimants], args);
         }),
       );

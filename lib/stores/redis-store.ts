@@ -50,7 +50,8 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   const topology = topologyOf(client);
   const sharded = topology === 'cluster';
   const publish = sharded ? 'SPUBLISH' : 'PUBLISH';
-  const hub = new ChannelHub(() => client.duplicate(), options.logger ?? consoleLogger, sharded);
+  const logger = options.logger ?? consoleLogger;
+  const hub = new ChannelHub(() => client.duplicate(), logger, sharded);
   const onceBuckets = options.onceBuckets ?? (sharded ? 16 : 1);
   const once = redisOnceStore(client, hub, { buckets: onceBuckets, publish });
   const { waitForReplicas } = options;
@@ -84,7 +85,8 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
 
     async acquire(ns, key, owner, ttl) {
       const reply = await acquire(ns, key, owner, ttl);
-      return reply > 0 ? { fence: reply, ttlLeft: 0 } : { fence: 0, ttlLeft: -reply };
+      if (reply > 0) return { fence: reply, ttlLeft: 0 };
+      return { fence: 0, ttlLeft: reply === 0 ? -1 : -1 - reply };
     },
 
     async extend(ns, key, owner, ttl) {
@@ -114,7 +116,15 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
 
     async getLastFinished(ns, key) {
       const value = await client.get(jobKey(ns, key));
-      return value === null ? null : Number(value);
+      if (value === null) return null;
+      const at = Number(value);
+      if (Number.isFinite(at)) return at;
+      // not written by rx-cluster: the job counts as never run, and its next run overwrites it
+      logger.warn?.('rx-cluster: a recurring job key holds no time; the job counts as never run', {
+        key: jobKey(ns, key),
+        value: value.slice(0, 100),
+      });
+      return null;
     },
 
     async setLastFinished(ns, key, at) {

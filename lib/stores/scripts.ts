@@ -18,11 +18,20 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 export const acquireLock = defineScript<[lock: string, fence: string], [owner: string, ttl: string], number>(`
 -- KEYS[1] lock (string: owner token, PX ttl)   KEYS[2] fence counter (never expires)
 -- ARGV[1] owner token   ARGV[2] ttl in ms
--- returns the fence (> 0) when acquired; when held, minus the ms left of the holder (<= 0)
+-- returns the fence (> 0) when acquired; when held, -1 - the ms left of the holder (< 0);
+-- 0 when the key holds something without a ttl (not written by rx-cluster)
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return redis.call('INCR', KEYS[2])
+  local fence = redis.pcall('INCR', KEYS[2])
+  if type(fence) == 'table' and fence.err then
+    -- a foreign value at the fence key: take nothing rather than a lock without a fence
+    redis.call('DEL', KEYS[1])
+    return redis.error_reply('fence counter ' .. KEYS[2] .. ' is not an integer: ' .. fence.err)
+  end
+  return fence
 end
-return -math.max(redis.call('PTTL', KEYS[1]), 0)
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then return 0 end
+return -1 - left
 `);
 
 export const extendLock = defineScript<[lock: string], [owner: string, ttl: string], number>(`

@@ -30,7 +30,10 @@ export type Notice = 'listening' | 'notified';
 export interface AcquireResult {
   /** The fencing token of this acquisition; 0 when the lock is held by another owner. */
   fence: number;
-  /** When not acquired: milliseconds until the current holder's lock expires. */
+  /**
+   * When not acquired: milliseconds until the current holder's lock expires; -1 if the key
+   * holds something that never expires (data not written by rx-cluster).
+   */
   ttlLeft: number;
 }
 
@@ -100,7 +103,8 @@ export interface OnceStore {
   onceList(ns: string, limit: number, after?: StoredOnceJob): Promise<StoredOnceJob[]>;
   /**
    * Atomically claims up to `limit` jobs that are due on the store's clock, or whose claim
-   * lease ran out, for `claimant` for `claimTtl` ms. A job is never in two live claims.
+   * lease ran out, for `claimant` for `claimTtl` ms. A job is never in two live claims. A store
+   * that spreads jobs over N buckets may return up to N - 1 more than `limit`.
    */
   onceClaim(ns: string, claimant: string, claimTtl: number, limit: number): Promise<OnceClaim>;
   /** Renews the claim lease of `key` if `claimant` still holds the claim. */

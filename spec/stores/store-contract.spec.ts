@@ -7,5 +7,5 @@ describe('ClusterStore contract (redisStore, once index over 4 buckets)', () => 
   const kit = new StoreKit('redis', undefined, { onceBuckets: 4 });
   beforeEach(() => kit.reset());
   afterEach(() => kit.cleanup());
-  storeContract(kit);
+  storeContract(kit, { onceBuckets: 4 });
 });

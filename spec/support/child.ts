@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { reapOnExit } from './reap.js';
 import { waitFor } from './wait-for.js';
 
 /** A Node.js child process running a TypeScript fixture, talking to the test over IPC. */
@@ -8,11 +9,11 @@ export class Child {
   private readonly process: ChildProcess;
 
   constructor(script: string, env: Record<string, string> = {}) {
-    this.process = fork(script, [], {
+    this.process = reapOnExit(fork(script, [], {
       execArgv: ['--import', 'tsx'],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    }));
     this.process.on('message', (message) => this.messages.push(message));
     this.exited = new Promise((resolve) => this.process.once('exit', (code) => resolve(code)));
   }
@@ -28,8 +29,18 @@ export class Child {
     return found!;
   }
 
+  /** Calls `listener` with every message received from now on, in the order of receipt. */
+  onMessage(listener: (message: unknown) => void): void {
+    this.process.on('message', listener);
+  }
+
   send(message: unknown): void {
     this.process.send(message as never);
+  }
+
+  /** Like `send`, for a child that may die meanwhile: a closed channel drops the message. */
+  sendIfAlive(message: unknown): void {
+    if (this.process.connected) this.process.send(message as never, () => undefined);
   }
 
   /** Kills the child by pid (default SIGKILL) and waits until it is gone. */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { reapOnExit } from './reap.js';
 import { createServer, Socket } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts it again on the same port, stopping it first if it runs (data is gone unless persisted). */
   restart(): Promise<void>;
+  /** Stops the process like `stop()` but keeps its directory: a later `restart()` finds what it persisted. */
+  halt(): Promise<void>;
 }
 
 const INSTALL_HINT =
@@ -72,7 +75,7 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
   const launch = async () => {
     mkdirSync(dir, { recursive: true });
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs];
-    const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = reapOnExit(spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let output = '';
     const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2_000));
     started.stdout!.on('data', keep);
@@ -113,5 +116,6 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
       await stop();
       await launch();
     },
+    halt: stop,
   };
 }

@@ -2,11 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { createCluster, type Cluster, type ClusterOptions } from '../../lib/cluster.js';
 import type { Logger } from '../../lib/logger.js';
 import { memoryStore } from '../../lib/stores/memory-store.js';
-import { redisStore, type RedisStoreOptions } from '../../lib/stores/redis-store.js';
+import { redisStore, type RedisClientLike, type RedisStoreOptions } from '../../lib/stores/redis-store.js';
 import type { ClusterStore } from '../../lib/stores/store.js';
 import { connectRedis, redisUrl, type TestRedisClient } from './redis.js';
 
 export type StoreKind = 'memory' | 'redis';
+
+/** A connected client a redisStore can run on, that the kit closes when the test ends. */
+export type StoreClient = RedisClientLike & { close(): Promise<unknown> };
+
+/**
+ * Opens the client of one instance's redisStore: a node-redis `createClient()`,
+ * `createCluster()` or `createSentinel()` client, connected.
+ *
+ * @example
+ * ```ts
+ * const connect: ClientFactory = () => createCluster({ rootNodes }).on('error', () => undefined).connect();
+ * ```
+ */
+export type ClientFactory = () => Promise<StoreClient>;
 
 /** A logger that keeps what it is told, so tests can assert on it and the output stays clean. */
 export class RecordingLogger implements Logger {
@@ -31,13 +45,15 @@ export class StoreKit {
   private shared: ClusterStore | null = null;
   private clusters: Cluster[] = [];
   private stores: ClusterStore[] = [];
-  private clients: TestRedisClient[] = [];
+  private clients: Array<{ close(): Promise<unknown> }> = [];
 
   constructor(
     readonly kind: StoreKind,
     private readonly url: () => string = redisUrl,
     /** Options for each redisStore, besides the kit's logger. */
     private readonly storeOptions: Omit<RedisStoreOptions, 'logger'> = {},
+    /** Opens each redisStore's client: a Redis Cluster or Sentinel client, say. `client()` still connects to `url`. */
+    private readonly connect: ClientFactory = () => connectRedis(url()),
   ) {}
 
   /** Starts a test: new namespace, nothing open. */
@@ -49,7 +65,7 @@ export class StoreKit {
   /** A store handle as one instance would hold it. */
   async store(): Promise<ClusterStore> {
     if (this.kind === 'memory') return (this.shared ??= memoryStore());
-    const client = await connectRedis(this.url());
+    const client = await this.connect();
     this.clients.push(client);
     const store = redisStore(client, { ...this.storeOptions, logger: this.logger });
     this.stores.push(store);
