@@ -17,6 +17,7 @@ export type {
   HeldLock,
   Notice,
   OnceClaim,
+  RecurringJob,
   StoredOnceJob,
 } from './stores/store.js';
 export { everyInterval, roundedInterval } from './schedules.js';

@@ -161,7 +161,7 @@ export function runJobLoop<T>(
     timer = null;
     const current: { lease: HeldLease; writing: boolean } = { lease: won, writing: true };
     recording = current;
-    store.setLastFinished(namespace, key, finishedAt).then(
+    store.setLastFinished(namespace, key, finishedAt, nextDueAt(finishedAt)).then(
       () => {
         recording = null;
         void won.release();
@@ -185,6 +185,15 @@ export function runJobLoop<T>(
         timer = scheduler.schedule(() => record(won, finishedAt, failures + 1), retryIn);
       },
     );
+  }
+
+  /** When the schedule says the job is next due, for operators (`rx-cluster status`); null if it throws. */
+  function nextDueAt(finishedAt: number): number | null {
+    try {
+      return scheduler.now() + dueIn(job.nextWait, key, scheduler.now(), finishedAt);
+    } catch {
+      return null;
+    }
   }
 
   const onClose = () => subscriber.complete();

@@ -5,7 +5,7 @@ export interface ClusterStatus {
   namespace: string;
   at: string;
   locks: HeldLock[];
-  jobs: Array<{ key: string; lastFinished: string; running: boolean; fence: number | null }>;
+  jobs: Array<{ key: string; lastFinished: string; nextDue: string | null; running: boolean; fence: number | null }>;
   once: { scheduled: number; claimed: number; nextDue: string | null };
 }
 
@@ -31,9 +31,10 @@ export async function readStatus(store: ClusterStore, namespace: string, now = D
     namespace,
     at: new Date(now).toISOString(),
     locks,
-    jobs: recurring.map(({ key, lastFinished }) => ({
+    jobs: recurring.map(({ key, lastFinished, nextDue }) => ({
       key,
       lastFinished: new Date(lastFinished).toISOString(),
+      nextDue: nextDue === null ? null : new Date(nextDue).toISOString(),
       running: running.has(key),
       fence: running.get(key)?.fence ?? null,
     })),
@@ -42,6 +43,10 @@ export async function readStatus(store: ClusterStore, namespace: string, now = D
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const relative = (at: string, now: number) => {
+  const ms = Date.parse(at) - now;
+  return ms <= 0 ? 'due now' : `in ${seconds(ms)}`;
+};
 
 /** Lays rows out in aligned columns under a header. */
 export function table(header: string[], rows: string[][]): string {
@@ -66,18 +71,19 @@ export function formatStatus(status: ClusterStatus, now = Date.parse(status.at))
   if (status.jobs.length) {
     lines.push(
       table(
-        ['KEY', 'LAST FINISHED', 'AGO', 'NOW'],
+        ['KEY', 'LAST FINISHED', 'AGO', 'NEXT DUE', 'NOW'],
         status.jobs.map((j) => [
           j.key,
           j.lastFinished,
           seconds(now - Date.parse(j.lastFinished)),
+          j.nextDue === null ? 'unknown' : `${j.nextDue} (${relative(j.nextDue, now)})`,
           j.running ? `running (fence ${j.fence})` : 'idle',
         ]),
       ),
     );
   }
   const { scheduled, claimed, nextDue } = status.once;
-  const due = nextDue ? `, next due ${nextDue} (${Date.parse(nextDue) <= now ? 'overdue' : `in ${seconds(Date.parse(nextDue) - now)}`})` : '';
+  const due = nextDue ? `, next due ${nextDue} (${relative(nextDue, now)})` : '';
   lines.push('', `Once jobs: ${scheduled} scheduled, ${claimed} claimed${due}`);
   return lines.join('\n');
 }

@@ -33,7 +33,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): ClusterStore {
   const now = options.now ?? Date.now;
   const locks = new Map<string, MemoryLock>();
   const fences = new Map<string, number>();
-  const lastFinished = new Map<string, number>();
+  const lastFinished = new Map<string, { at: number; nextDue: number | null }>();
   const onceQueues = new Map<string, MemoryOnceQueue>();
   const releases = new Subject<string>();
   const additions = new Subject<{ ns: string; runAt: number }>();
@@ -106,18 +106,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): ClusterStore {
     },
 
     async getLastFinished(ns, key) {
-      return lastFinished.get(id(ns, key)) ?? null;
+      return lastFinished.get(id(ns, key))?.at ?? null;
     },
 
-    async setLastFinished(ns, key, at) {
-      lastFinished.set(id(ns, key), at);
+    async setLastFinished(ns, key, at, nextDue = null) {
+      lastFinished.set(id(ns, key), { at, nextDue });
     },
 
     async recurringJobs(ns) {
       const prefix = id(ns, '');
       return [...lastFinished]
         .filter(([jobId]) => jobId.startsWith(prefix))
-        .map(([jobId, at]) => ({ key: jobId.slice(prefix.length), lastFinished: at }))
+        .map(([jobId, { at, nextDue }]) => ({ key: jobId.slice(prefix.length), lastFinished: at, nextDue }))
         .sort(byKey);
     },
 

@@ -6,7 +6,7 @@
  *   <ns>:lock:{<key>}         string, owner token, PX ttl
  *   <ns>:fence:{<key>}        integer, fencing counter (kept forever: it must only grow)
  *   <ns>:released:{<key>}     pub/sub channel, published on release
- *   <ns>:job:{<key>}          integer, lastFinished of a recurring job (epoch ms)
+ *   <ns>:job:{<key>}          string, "lastFinished|nextDue" of a recurring job (epoch ms)
  *   <ns>:once:{<ns>}:queue    zset, unclaimed job key -> runAt
  *   <ns>:once:{<ns>}:claims   zset, claimed job key -> claim lease deadline
  *   <ns>:once:{<ns>}:jobs     hash, job key -> "runAt|props JSON"

@@ -7,7 +7,18 @@ import { redisOnceStore } from './redis-once-store.js';
 import { jobKey, lockKeys, scanPattern } from './redis-keys.js';
 import { topologyOf, writeThenWait } from './redis-topology.js';
 import { acquireLock, extendLock, releaseLock } from './scripts.js';
-import type { ClusterStore, HeldLock, Notice } from './store.js';
+import type { ClusterStore, HeldLock, Notice, RecurringJob } from './store.js';
+
+/** A recurring job's value: `lastFinished` or `lastFinished|nextDue`, epoch ms. */
+function parseJobTimes(value: string): { lastFinished: number | null; nextDue: number | null } {
+  const [at, next] = value.split('|');
+  const lastFinished = Number(at);
+  const nextDue = next === undefined ? NaN : Number(next);
+  return {
+    lastFinished: at !== '' && Number.isFinite(lastFinished) ? lastFinished : null,
+    nextDue: Number.isFinite(nextDue) ? nextDue : null,
+  };
+}
 
 /**
  * The commands redisStore uses. A connected node-redis client from `createClient()`,
@@ -117,8 +128,8 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     async getLastFinished(ns, key) {
       const value = await client.get(jobKey(ns, key));
       if (value === null) return null;
-      const at = Number(value);
-      if (Number.isFinite(at)) return at;
+      const at = parseJobTimes(value).lastFinished;
+      if (at !== null) return at;
       // not written by rx-cluster: the job counts as never run, and its next run overwrites it
       logger.warn?.('rx-cluster: a recurring job key holds no time; the job counts as never run', {
         key: jobKey(ns, key),
@@ -127,15 +138,16 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       return null;
     },
 
-    async setLastFinished(ns, key, at) {
-      await client.set(jobKey(ns, key), String(at));
+    async setLastFinished(ns, key, at, nextDue = null) {
+      await client.set(jobKey(ns, key), nextDue === null ? String(at) : `${at}|${nextDue}`);
     },
 
     async recurringJobs(ns) {
-      const jobs: Array<{ key: string; lastFinished: number }> = [];
+      const jobs: RecurringJob[] = [];
       for (const key of await scanKeys(ns, 'job')) {
         const value = await client.get(jobKey(ns, key));
-        if (value !== null) jobs.push({ key, lastFinished: Number(value) });
+        const times = value === null ? null : parseJobTimes(value);
+        if (times?.lastFinished != null) jobs.push({ key, lastFinished: times.lastFinished, nextDue: times.nextDue });
       }
       return jobs.sort(byKey);
     },

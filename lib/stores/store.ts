@@ -50,6 +50,13 @@ export interface LockStore {
   heldLocks(ns: string): Promise<HeldLock[]>;
 }
 
+/** A recurring job as an operator sees it: epoch ms; `nextDue` null when not recorded. */
+export interface RecurringJob {
+  key: string;
+  lastFinished: number;
+  nextDue: number | null;
+}
+
 /** A lock as an operator sees it. */
 export interface HeldLock {
   key: string;
@@ -60,10 +67,10 @@ export interface HeldLock {
 export interface JobStore {
   /** When the recurring job `key` last finished anywhere (epoch ms), or null if never. */
   getLastFinished(ns: string, key: string): Promise<number | null>;
-  /** Records that the recurring job `key` finished at `at` (epoch ms). */
-  setLastFinished(ns: string, key: string, at: number): Promise<void>;
+  /** Records that the recurring job `key` finished at `at`, and when it is next due (epoch ms). */
+  setLastFinished(ns: string, key: string, at: number, nextDue?: number | null): Promise<void>;
   /** Every recurring job of `ns` that ever finished, for operators; may scan. */
-  recurringJobs(ns: string): Promise<Array<{ key: string; lastFinished: number }>>;
+  recurringJobs(ns: string): Promise<RecurringJob[]>;
 }
 
 /** A run-once job as stored: `props` is the JSON text given to `schedule`. */

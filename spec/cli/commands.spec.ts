@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { redisUrl } from '../support/redis.js';
 import { ensureBuilt, runCli } from '../support/run-cli.js';
 import { StoreKit } from '../support/store-kit.js';
+import { waitFor } from '../support/wait-for.js';
 
 describe('rx-cluster status and once commands', function () {
   this.timeout(30_000);
@@ -15,7 +16,7 @@ describe('rx-cluster status and once commands', function () {
     const cluster = await kit.instance();
     const store = await kit.store();
     await cluster.mutex('reports', { ttl: 60_000 }).lock();
-    await store.setLastFinished(kit.namespace, 'digest', Date.parse('2026-01-02T03:04:05.000Z'));
+    await store.setLastFinished(kit.namespace, 'digest', Date.parse('2026-01-02T03:04:05.000Z'), Date.parse('2030-01-02T03:04:05.000Z'));
     await cluster.once.schedule('remind-2', Date.parse('2030-01-01T00:00:00.000Z'), { user: 2 });
     await cluster.once.schedule('remind-1', Date.parse('2029-01-01T00:00:00.000Z'), { user: 1 });
   }
@@ -29,7 +30,9 @@ describe('rx-cluster status and once commands', function () {
     expect(status.locks).to.have.length(1);
     expect(status.locks[0]).to.include({ key: 'reports', fence: 1 });
     expect(status.locks[0].ttlLeft).to.be.within(1, 60_000);
-    expect(status.jobs).to.deep.equal([{ key: 'digest', lastFinished: '2026-01-02T03:04:05.000Z', running: false, fence: null }]);
+    expect(status.jobs).to.deep.equal([
+      { key: 'digest', lastFinished: '2026-01-02T03:04:05.000Z', nextDue: '2030-01-02T03:04:05.000Z', running: false, fence: null },
+    ]);
     expect(status.once).to.deep.equal({ scheduled: 2, claimed: 0, nextDue: '2029-01-01T00:00:00.000Z' });
   });
 
@@ -38,8 +41,18 @@ describe('rx-cluster status and once commands', function () {
     const { code, stdout } = await runCli(['status', '--redis', redisUrl(), '--namespace', kit.namespace]);
     expect(code).to.equal(0);
     expect(stdout).to.match(/Locks: 1 held\n +KEY +FENCE +TIME LEFT\n +reports +1 +\d+\.\ds/);
-    expect(stdout).to.match(/Recurring jobs: 1\n.*\n +digest +2026-01-02T03:04:05.000Z +[\d.]+s +idle/);
+    expect(stdout).to.match(/Recurring jobs: 1\n.*\n +digest +2026-01-02T03:04:05.000Z +[\d.]+s +2030-01-02T03:04:05.000Z \(in [\d.]+s\) +idle/);
     expect(stdout).to.match(/Once jobs: 2 scheduled, 0 claimed, next due 2029-01-01T00:00:00.000Z \(in [\d.]+s\)/);
+  });
+
+  it('status shows when a recurring job that ran is next due', async () => {
+    const cluster = await kit.instance();
+    const ran = new Promise<void>((resolve) => cluster.job$('hourly', { hours: 1 }).subscribe(() => resolve()));
+    await ran;
+    await waitFor('the run to be recorded', async () => (await (await kit.store()).recurringJobs(kit.namespace)).length === 1);
+    const { stdout } = await runCli(['status', '--redis', redisUrl(), '--namespace', kit.namespace, '--json']);
+    const [job] = JSON.parse(stdout).jobs;
+    expect(Date.parse(job.nextDue) - Date.parse(job.lastFinished)).to.be.closeTo(3_600_000, 1_000);
   });
 
   it('once list prints jobs by runAt, as a table or JSON; once cancel removes one', async () => {

@@ -139,14 +139,15 @@ export function storeContract(kit: StoreKit, { onceBuckets = 1 }: { onceBuckets?
     });
 
     it('recurringJobs() lists every job of the namespace that finished, by key', async () => {
-      await a.setLastFinished(ns, 'b{1}', 2);
+      await a.setLastFinished(ns, 'b{1}', 2, 2_002);
       await a.setLastFinished(ns, 'a', 1);
       await a.setLastFinished(`${ns}-other`, 'c', 3);
       await a.acquire(`${ns}:job`, 'a', 'o', 5_000);
       expect(await b.recurringJobs(ns)).to.deep.equal([
-        { key: 'a', lastFinished: 1 },
-        { key: 'b{1}', lastFinished: 2 },
+        { key: 'a', lastFinished: 1, nextDue: null },
+        { key: 'b{1}', lastFinished: 2, nextDue: 2_002 },
       ]);
+      expect(await b.getLastFinished(ns, 'b{1}')).to.equal(2);
     });
   });
 
