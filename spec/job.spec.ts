@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { asyncScheduler, defer, finalize, lastValueFrom, map, NEVER, of, take, throwError, timer, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, finalize, lastValueFrom, map, NEVER, of, take, throwError, timer, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import { createCluster } from '../lib/cluster.js';
 import { LockLostError } from '../lib/errors.js';
 import type { ClusterEvent } from '../lib/events.js';
@@ -7,6 +7,7 @@ import type { JobRun } from '../lib/job.js';
 import { memoryStore } from '../lib/stores/memory-store.js';
 import type { ClusterStore } from '../lib/stores/store.js';
 import { startChild } from './support/child.js';
+import { concurrency } from './support/concurrency.js';
 import { Members } from './support/members.js';
 import { forEachStore } from './support/store-kit.js';
 import { waitFor, within } from './support/wait-for.js';
@@ -46,19 +47,6 @@ function fastClock(factor: number): SchedulerLike {
   };
 }
 
-/** Async work that tracks how many runs are in progress at once. */
-function concurrency() {
-  const seen = { live: 0, most: 0, runs: 0 };
-  const work = () =>
-    defer(async () => {
-      seen.live += 1;
-      seen.runs += 1;
-      seen.most = Math.max(seen.most, seen.live);
-      await pause(10);
-      seen.live -= 1;
-    });
-  return { seen, work };
-}
 
 describe('job$() arguments', () => {
   const { job$, events$, close } = createCluster({ store: memoryStore(), namespace: 'spec-job-args' });

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { defer, interval, map, type Subscription } from 'rxjs';
+import { interval, map, type Subscription } from 'rxjs';
 import { duplicates, record, timesSeen, type Seen } from '../once-kit.js';
 import type { StoreKit } from '../support/store-kit.js';
+import { concurrency } from '../support/concurrency.js';
 import { waitFor, within } from '../support/wait-for.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -74,15 +75,7 @@ export function topologySubset(kit: StoreKit): void {
   describe('job$ @topology', () => {
     it('job$(key, 100) on three instances runs 3 to 20 times in 1 s, never two runs at once @topology', async () => {
       const instances = await Promise.all([kit.instance(), kit.instance(), kit.instance()]);
-      const seen = { live: 0, most: 0, runs: 0 };
-      const work = () =>
-        defer(async () => {
-          seen.live += 1;
-          seen.runs += 1;
-          seen.most = Math.max(seen.most, seen.live);
-          await pause(10);
-          seen.live -= 1;
-        });
+      const { seen, work } = concurrency();
       const subscriptions: Subscription[] = instances.map((cluster) => cluster.job$('beat', 100, work).subscribe());
       await pause(1_000);
       subscriptions.forEach((subscription) => subscription.unsubscribe());
