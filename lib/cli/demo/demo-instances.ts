@@ -83,7 +83,8 @@ export async function startChildInstances(options: {
   for (let i = 0; i < options.count; i += 1) {
     const name = instanceName(i);
     const args = ['demo-instance', '--redis', options.url, '--namespace', options.namespace, '--name', name, '--settings', JSON.stringify(options.settings)];
-    const child = fork(CLI_MAIN, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+    // a process group of its own: Ctrl-C reaches the parent only, which stops each instance in order
+    const child = fork(CLI_MAIN, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [], detached: true });
     children.set(name, child);
     ready.push(
       new Promise((resolve, reject) => {

@@ -28,6 +28,7 @@ const quietLogger: Logger = { error: () => undefined };
 
 const delay = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
     function done() {
