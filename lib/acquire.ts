@@ -1,5 +1,5 @@
 import { Observable, type Subscription } from 'rxjs';
-import { reportStoreError, type ClusterContext } from './context.js';
+import { reportStoreError, track, type ClusterContext } from './context.js';
 import { HeldLease, type LeaseTiming } from './lease.js';
 
 /** Which lock to take: `key` is what users see, `storeKey` in `storeNamespace` what the store keys. */
@@ -60,7 +60,7 @@ export function waitForLease(context: ClusterContext, target: LockTarget, timing
       again = false;
       const owner = context.newToken();
       const sentAt = scheduler.now();
-      store.acquire(target.storeNamespace, target.storeKey, owner, timing.ttl).then(
+      track(context, store.acquire(target.storeNamespace, target.storeKey, owner, timing.ttl)).then(
         ({ fence, ttlLeft }) => {
           inFlight = false;
           failures = 0;

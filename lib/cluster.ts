@@ -5,6 +5,7 @@ import type { ClusterEvent } from './events.js';
 import { createJob } from './job.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { createMutex, type Mutex, type MutexOptions } from './mutex.js';
+import { RefreshWheel } from './refresh-wheel.js';
 import { createOnceScheduler, type OnceOptions, type OnceScheduler } from './once.js';
 import { memoryStore } from './stores/memory-store.js';
 import type { ClusterStore } from './stores/store.js';
@@ -83,15 +84,18 @@ export function createCluster(options: ClusterOptions = {}): Cluster {
   const events = new Subject<ClusterEvent>();
   const instanceId = randomUUID();
   let tokens = 0;
+  const scheduler = options.scheduler ?? asyncScheduler;
   const context: ClusterContext = {
     store,
     namespace,
     logger,
-    scheduler: options.scheduler ?? asyncScheduler,
+    scheduler,
+    refreshes: new RefreshWheel(scheduler),
     random: Math.random,
     instanceId,
     closed: closing.signal,
     leases: new Set(),
+    pending: new Set(),
     events,
     newToken: () => `${instanceId}:${(tokens += 1)}`,
   };
@@ -102,7 +106,12 @@ export function createCluster(options: ClusterOptions = {}): Cluster {
   const close = () =>
     (closed ??= (async () => {
       closing.abort();
-      await Promise.all([...context.leases].map((lease) => lease.release()));
+      // an acquire on its way may still land: wait for it, then release what it won
+      for (let round = 0; round < 10 && (context.leases.size > 0 || context.pending.size > 0); round += 1) {
+        const releases = [...context.leases].map((lease) => lease.release());
+        await Promise.all([...releases, ...[...context.pending].map((operation) => operation.catch(() => undefined))]);
+      }
+      context.refreshes.stop();
       const users = (storeUsers.get(store) ?? 1) - 1;
       storeUsers.set(store, users);
       if (users === 0) await store.close();

@@ -2,6 +2,7 @@ import type { SchedulerLike, Subject } from 'rxjs';
 import { backoffDelay, MAX_BACKOFF } from './backoff.js';
 import type { ClusterEvent, ClusterEventType } from './events.js';
 import type { Logger } from './logger.js';
+import type { RefreshWheel } from './refresh-wheel.js';
 import type { ClusterStore } from './stores/store.js';
 
 /**
@@ -19,11 +20,31 @@ export interface ClusterContext {
   readonly instanceId: string;
   /** Aborts when `close()` is called. */
   readonly closed: AbortSignal;
+  /** One timer for the refreshes of every lease of this instance. */
+  readonly refreshes: RefreshWheel;
   /** Leases held by this instance, released by `close()`. */
   readonly leases: Set<{ release(): Promise<void> }>;
+  /** Lock operations on their way (acquires, releases): `close()` waits for them. */
+  readonly pending: Set<Promise<unknown>>;
   readonly events: Subject<ClusterEvent>;
   /** A new owner token, unique across the cluster. */
   newToken(): string;
+}
+
+/**
+ * Follows a lock operation until it settles, so that `close()` can wait for it: an acquire
+ * that lands during `close()` is then released before the user's client is closed.
+ *
+ * @example
+ * ```ts
+ * const result = await track(context, store.acquire(ns, key, owner, ttl));
+ * ```
+ */
+export function track<T>(context: ClusterContext, operation: Promise<T>): Promise<T> {
+  context.pending.add(operation);
+  const settled = () => context.pending.delete(operation);
+  operation.then(settled, settled);
+  return operation;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import { emit, type ClusterContext } from './context.js';
+import { emit, track, type ClusterContext } from './context.js';
 import { LockLostError } from './errors.js';
 
 /**
@@ -38,7 +38,8 @@ export class HeldLease implements Lease {
   /** Made when `signal` is first read: most leases are released without anyone reading it. */
   private controller: AbortController | null = null;
   private readonly endListeners = new Set<(end: LeaseEnd) => void>();
-  private refreshTimer: Subscription | null = null;
+  /** Cancels the next refresh: a place on the Cluster's refresh wheel, or a retry timer. */
+  private cancelRefresh: (() => void) | null = null;
   /** Armed only while a refresh is needed: from the first refresh attempt until one succeeds. */
   private expiryTimer: Subscription | null = null;
   private deadline: number;
@@ -95,7 +96,7 @@ export class HeldLease implements Lease {
     this.end({ lost: false });
     this.released = wasLost
       ? Promise.resolve()
-      : this.context.store.release(this.storeNamespace, this.storeKey, this.owner).then(
+      : track(this.context, this.context.store.release(this.storeNamespace, this.storeKey, this.owner)).then(
           () => emit(this.context, 'lock-released', this.key, { fence: this.fence }),
           (error: unknown) => {
             this.context.logger.error('rx-cluster: releasing a lock failed; it expires after its ttl', {
@@ -110,8 +111,8 @@ export class HeldLease implements Lease {
   }
 
   private scheduleRefresh(delay: number): void {
-    this.refreshTimer?.unsubscribe();
-    this.refreshTimer = this.context.scheduler.schedule(() => this.refresh(), delay);
+    this.cancelRefresh?.();
+    this.cancelRefresh = this.context.refreshes.at(() => this.refresh(), this.context.scheduler.now() + delay);
   }
 
   private armExpiry(): void {
@@ -149,7 +150,8 @@ export class HeldLease implements Lease {
         emit(this.context, 'store-error', this.key, { operation: 'extend', error });
         // retry well before the deadline; the expiry timer declares the loss if all fail
         const retryIn = Math.max(10, Math.min(refreshInterval, 250 * 2 ** failures));
-        this.refreshTimer = this.context.scheduler.schedule(() => this.refresh(failures + 1), retryIn);
+        const retry = this.context.scheduler.schedule(() => this.refresh(failures + 1), retryIn);
+        this.cancelRefresh = () => retry.unsubscribe();
       },
     );
   }
@@ -165,7 +167,7 @@ export class HeldLease implements Lease {
   private end(end: LeaseEnd): void {
     if (this.ended) return;
     this.ended = end;
-    this.refreshTimer?.unsubscribe();
+    this.cancelRefresh?.();
     this.expiryTimer?.unsubscribe();
     this.context.leases.delete(this);
     this.controller?.abort(end.lost ? end.error : undefined);

@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import { waitForLease, type LockTarget } from './acquire.js';
-import type { ClusterContext } from './context.js';
+import { track, type ClusterContext } from './context.js';
 import { ClusterError, LockNotHeldError, LockTimeoutError } from './errors.js';
 import { HeldLease, type Lease, type LeaseTiming } from './lease.js';
 import { assertFunction, assertKey, assertOptions, assertPositiveMs, describe } from './validate.js';
@@ -132,11 +132,12 @@ export function createMutex(context: ClusterContext, key: string, options?: Mute
   const closedError = () => new ClusterError(`The cluster is closed; cannot lock \`${key}\``, { key });
 
   /** One attempt: the lease, or null when the lock is held. Rejects if the store fails. */
-  const attemptOnce = async (): Promise<HeldLease | null> => {
+  const attemptOnce = (): Promise<HeldLease | null> => {
     const owner = context.newToken();
     const sentAt = context.scheduler.now();
-    const { fence } = await context.store.acquire(context.namespace, key, owner, timing.ttl);
-    return fence > 0 ? new HeldLease(context, key, key, context.namespace, owner, fence, timing, sentAt) : null;
+    return track(context, context.store.acquire(context.namespace, key, owner, timing.ttl)).then(({ fence }) =>
+      fence > 0 ? new HeldLease(context, key, key, context.namespace, owner, fence, timing, sentAt) : null,
+    );
   };
 
   /** Waits for the lock until it is won, `signal` aborts, `timeout` ms pass or the cluster closes. */
@@ -171,21 +172,20 @@ export function createMutex(context: ClusterContext, key: string, options?: Mute
     const startedAt = context.scheduler.now();
     // an uncontended lock costs one round trip and nothing more; waiting starts only if it is held
     // (a store failure here is retried, and reported, by the waiting that follows)
-    return attemptOnce()
-      .catch(() => null)
-      .then((lease) => {
-        if (!lease) {
-          if (signal?.aborted) throw signal.reason;
-          if (context.closed.aborted) throw closedError();
-          const left = timeout === undefined ? undefined : timeout - (context.scheduler.now() - startedAt);
-          return wait(signal, left, () => new LockTimeoutError(key, timeout!));
-        }
-        if (signal?.aborted || context.closed.aborted) {
-          void lease.release();
-          throw signal?.aborted ? signal.reason : closedError();
-        }
-        return lease;
-      });
+    const settle = (lease: HeldLease | null): HeldLease | Promise<HeldLease> => {
+      if (!lease) {
+        if (signal?.aborted) throw signal.reason;
+        if (context.closed.aborted) throw closedError();
+        const left = timeout === undefined ? undefined : timeout - (context.scheduler.now() - startedAt);
+        return wait(signal, left, () => new LockTimeoutError(key, timeout!));
+      }
+      if (signal?.aborted || context.closed.aborted) {
+        void lease.release();
+        throw signal?.aborted ? signal.reason : closedError();
+      }
+      return lease;
+    };
+    return attemptOnce().then(settle, () => settle(null));
   };
 
   return {

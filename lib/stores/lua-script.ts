@@ -27,13 +27,19 @@ export function defineScript<Keys extends string[], Args extends string[], Reply
   source: string,
 ): LuaScript<Keys, Args, Reply> {
   const sha1 = createHash('sha1').update(source).digest('hex');
-  return async (client, keys, args) => {
+  // plain promise chaining, no async wrapper: every lock and release goes through here
+  return (client, keys, args) => {
     const options = { keys, arguments: args };
+    let reply: Promise<unknown>;
     try {
-      return (await client.evalSha(sha1, options)) as Reply;
+      reply = client.evalSha(sha1, options);
     } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return (await client.eval(source, options)) as Reply;
+      // a client that throws instead of rejecting still yields a rejected promise
+      return Promise.reject(error);
     }
+    return reply.catch((error: unknown) => {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return client.eval(source, options);
+    }) as Promise<Reply>;
   };
 }

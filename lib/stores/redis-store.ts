@@ -77,7 +77,7 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     return [...keys];
   };
 
-  const acquire = async (ns: string, key: string, owner: string, ttl: number) => {
+  const acquire = async (ns: string, key: string, owner: string, ttl: number): Promise<number> => {
     const keys = lockKeys(ns, key);
     const run = (connection: ScriptRunner) => acquireLock(connection, [keys.lock, keys.fence], [owner, String(ttl)]);
     if (!waitForReplicas) return run(client);
@@ -94,19 +94,19 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   return {
     ...once,
 
-    async acquire(ns, key, owner, ttl) {
-      const reply = await acquire(ns, key, owner, ttl);
-      if (reply > 0) return { fence: reply, ttlLeft: 0 };
-      return { fence: 0, ttlLeft: reply === 0 ? -1 : -1 - reply };
+    acquire(ns, key, owner, ttl) {
+      return acquire(ns, key, owner, ttl).then((reply) =>
+        reply > 0 ? { fence: reply, ttlLeft: 0 } : { fence: 0, ttlLeft: reply === 0 ? -1 : -1 - reply },
+      );
     },
 
-    async extend(ns, key, owner, ttl) {
-      return (await extendLock(client, [lockKeys(ns, key).lock], [owner, String(ttl)])) === 1;
+    extend(ns, key, owner, ttl) {
+      return extendLock(client, [lockKeys(ns, key).lock], [owner, String(ttl)]).then((reply) => reply === 1);
     },
 
-    async release(ns, key, owner) {
+    release(ns, key, owner) {
       const keys = lockKeys(ns, key);
-      return (await releaseLock(client, [keys.lock], [owner, keys.released, publish])) === 1;
+      return releaseLock(client, [keys.lock], [owner, keys.released, publish]).then((reply) => reply === 1);
     },
 
     released(ns, key): Observable<Notice> {
