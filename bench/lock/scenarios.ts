@@ -56,6 +56,17 @@ const MAX_CYCLES_PER_WORKER = 5_000_000;
 /** ms a scenario's workers get to wind down after the window closed. */
 const WIND_DOWN_MS = 60_000;
 
+/** Locks `key`; when a peer's acquire gives up (its own timeout), pauses 1 ms and returns false. */
+async function lockOrPause(worker: LockWorker, key: string): Promise<boolean> {
+  try {
+    await worker.lock(key);
+    return true;
+  } catch {
+    await sleep(1);
+    return false;
+  }
+}
+
 export interface LockResult {
   metrics: Record<string, number>;
   commandsPer?: { unit: string; byCommand: Record<string, number> };
@@ -115,11 +126,8 @@ export function throughput(adapter: LockAdapter, probe: Probe, plan: LockPlan): 
     const loops = workers.map(async (worker, index) => {
       const key = `throughput-${index}`;
       for (let i = 0; i < MAX_CYCLES_PER_WORKER && !stopping; i += 1) {
-        try {
-          await worker.lock(key);
-        } catch {
+        if (!(await lockOrPause(worker, key))) {
           errors += 1;
-          await sleep(1);
           continue;
         }
         await worker.unlock(key);
@@ -180,11 +188,8 @@ export function handoff(adapter: LockAdapter, probe: Probe, plan: LockPlan, k: n
 
     const loops = workers.map(async (worker) => {
       for (let i = 0; i < MAX_CYCLES_PER_WORKER && !stopping; i += 1) {
-        try {
-          await worker.lock(key);
-        } catch {
+        if (!(await lockOrPause(worker, key))) {
           errors += 1;
-          await sleep(1);
           continue;
         }
         const acquiredAt = now();
@@ -257,11 +262,8 @@ export function waiting(adapter: LockAdapter, probe: Probe, plan: LockPlan): Pro
     const deadline = now() + plan.waitingHoldMs + WIND_DOWN_MS;
     const loops = waiters.map(async (worker) => {
       for (let i = 0; i < MAX_CYCLES_PER_WORKER && now() < deadline; i += 1) {
-        try {
-          await worker.lock(key);
-        } catch {
+        if (!(await lockOrPause(worker, key))) {
           errors += 1;
-          await sleep(1);
           continue;
         }
         if (inside !== 0) overlaps += 1;

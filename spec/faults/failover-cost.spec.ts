@@ -6,8 +6,8 @@ import { LockLostError } from '../../lib/errors.js';
 import type { Lease } from '../../lib/lease.js';
 import { askNode } from '../support/ask-node.js';
 import { printSummary } from '../support/fault-summary.js';
-import { startSentinelGroup, type SentinelGroup } from '../support/redis-sentinel.js';
-import { SentinelMembers } from '../support/sentinel-members.js';
+import type { SentinelGroup } from '../support/redis-sentinel.js';
+import { sentinelGroupPerTest } from '../support/sentinel-members.js';
 import { waitFor, within } from '../support/wait-for.js';
 
 /** A holder that refreshes only after the failover and the second acquisition, so that the overlap can be seen. */
@@ -65,18 +65,10 @@ async function failoverLosingRecentWrites(group: SentinelGroup): Promise<void> {
 
 describe('fault suite: what a failover costs, without and with WAIT', function () {
   this.timeout(60_000);
-  let group: SentinelGroup | null = null;
-  let members: SentinelMembers | null = null;
-  afterEach(async () => {
-    await members?.close();
-    await group?.stop();
-    members = null;
-    group = null;
-  });
+  const startGroup = sentinelGroupPerTest();
 
   it('without waitForReplicas, a lock taken just before the master dies is lost in the failover: another instance takes it, with the same fence, while the first still holds its lease', async () => {
-    group = await startSentinelGroup();
-    members = new SentinelMembers(group);
+    const { group, members } = await startGroup();
     const [a, b] = [await members.join(), await members.join()];
     await group.cutReplica();
     const leaseA = await a.mutex('twice', HOLD).lock();
@@ -107,8 +99,7 @@ describe('fault suite: what a failover costs, without and with WAIT', function (
   });
 
   it('with waitForReplicas, an acquire the replica did not confirm is refused and released, a confirmed lock survives the failover, and the latency WAIT adds is measured', async () => {
-    group = await startSentinelGroup();
-    members = new SentinelMembers(group);
+    const { group, members } = await startGroup();
     const [plain, a, b] = [await members.join(), await members.join(WAIT), await members.join(WAIT)];
     const without = await acquireLatency(plain, 'latency-plain', 100);
     const withWait = await acquireLatency(a, 'latency-wait', 50);

@@ -2,26 +2,17 @@ import { expect } from 'chai';
 import type { Cluster } from '../../lib/cluster.js';
 import { catchingEscapes } from '../support/escapes.js';
 import { printSummary } from '../support/fault-summary.js';
-import { startSentinelGroup, type SentinelGroup } from '../support/redis-sentinel.js';
-import { SentinelMembers } from '../support/sentinel-members.js';
+import { sentinelGroupPerTest } from '../support/sentinel-members.js';
 import { waitFor, within } from '../support/wait-for.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('fault suite: failover under Sentinel', function () {
   this.timeout(60_000);
-  let group: SentinelGroup | null = null;
-  let members: SentinelMembers | null = null;
-  afterEach(async () => {
-    await members?.close();
-    await group?.stop();
-    members = null;
-    group = null;
-  });
+  const startGroup = sentinelGroupPerTest();
 
   it('the master is SIGKILLed: the sentinels promote the replica, and locks, job$ and once go on through the new master', async () => {
-    group = await startSentinelGroup();
-    members = new SentinelMembers(group);
+    const { group, members } = await startGroup();
     const [a, b] = [await members.join(), await members.join()];
     await catchingEscapes(async (escaped) => {
       const cycles: number[] = [];
@@ -49,11 +40,11 @@ describe('fault suite: failover under Sentinel', function () {
       const keys = Array.from({ length: 20 }, (_, i) => `across-${i}`);
       const start = Date.now() + 500;
       await Promise.all(keys.map((key, i) => a.once.schedule(key, start + i * 400)));
-      await group!.replicaCaughtUp(); // what the jobs need to survive is on the replica
+      await group.replicaCaughtUp(); // what the jobs need to survive is on the replica
 
       await waitFor('lock cycles before the failover', () => cycles.length >= 10, 10_000);
       const killedAt = Date.now();
-      const promotedIn = await group!.failover();
+      const promotedIn = await group.failover();
       const promotedAt = killedAt + promotedIn;
       await waitFor('20 lock cycles on the new master', () => cycles.filter((at) => at > promotedAt).length >= 20, 20_000);
       const resumedIn = cycles.find((at) => at > promotedAt)! - killedAt;

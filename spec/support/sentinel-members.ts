@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createCluster, type Cluster, type ClusterOptions } from '../../lib/cluster.js';
 import { redisStore, type RedisStoreOptions } from '../../lib/stores/redis-store.js';
-import type { SentinelGroup } from './redis-sentinel.js';
+import { startSentinelGroup, type SentinelGroup } from './redis-sentinel.js';
 import { RecordingLogger } from './store-kit.js';
 import { connectSentinel, type TestSentinelClient } from './topology-clients.js';
 
@@ -38,4 +38,32 @@ export class SentinelMembers {
     await Promise.all(this.clusters.splice(0).map((cluster) => cluster.close()));
     await Promise.all(this.clients.splice(0).map((client) => client.close().catch(() => undefined)));
   }
+}
+
+/**
+ * For a `describe` whose tests each need their own Sentinel group: the returned function
+ * starts a group and its members; an `afterEach` hook closes the members, then stops the group.
+ *
+ * @example
+ * ```ts
+ * const startGroup = sentinelGroupPerTest();
+ * it('…', async () => {
+ *   const { group, members } = await startGroup();
+ * });
+ * ```
+ */
+export function sentinelGroupPerTest(): () => Promise<{ group: SentinelGroup; members: SentinelMembers }> {
+  let started: { group: SentinelGroup; members: SentinelMembers } | null = null;
+  afterEach(async () => {
+    if (!started) return;
+    const { group, members } = started;
+    started = null;
+    await members.close();
+    await group.stop();
+  });
+  return async () => {
+    const group = await startSentinelGroup();
+    started = { group, members: new SentinelMembers(group) };
+    return started;
+  };
 }
