@@ -15,7 +15,7 @@ interface ClusterClient {
 
 interface SentinelClient {
   getMasterNode(): unknown;
-  acquire(): Promise<WaitingConnection & { release(): void }>;
+  acquire(): Promise<unknown>;
 }
 
 const isCluster = (client: object): client is ClusterClient =>
@@ -41,10 +41,13 @@ export function topologyOf(client: object): RedisTopology {
 }
 
 /**
- * Runs `write` and then `WAIT replicas timeout` on one and the same connection, as WAIT
- * only counts the writes of its own connection: the slot's master connection on a cluster,
- * a leased master connection under Sentinel, the client itself otherwise. Resolves with what
- * `write` returned and how many replicas acknowledged it.
+ * Runs `write` with `WAIT replicas timeout` sent right behind each command it issues, in the
+ * same tick, so that WAIT goes out on the connection that carried the write and counts it
+ * (WAIT only counts the writes of its own connection): the slot's master connection on a
+ * cluster; under Sentinel, the master connection node-redis shares among commands in flight
+ * (a `sentinel.acquire()` lease would cost tens of ms per call); the client itself otherwise.
+ * A script that falls back from `EVALSHA` to `EVAL` gets a WAIT behind the `EVAL` as well;
+ * the last one counts. Resolves with what `write` returned and how many replicas acknowledged it.
  *
  * @example
  * ```ts
@@ -58,16 +61,16 @@ export async function writeThenWait<T>(
   replicas: number,
   timeout: number,
 ): Promise<{ result: T; acked: number }> {
-  if (isSentinel(client)) {
-    const lease = await client.acquire();
-    try {
-      const result = await write(lease);
-      return { result, acked: await lease.wait(replicas, timeout) };
-    } finally {
-      lease.release();
-    }
-  }
   const connection = isCluster(client) ? await client.getNodeClientForKey(key) : (client as unknown as WaitingConnection);
-  const result = await write(connection);
-  return { result, acked: await connection.wait(replicas, timeout) };
+  let lastWait: Promise<number> = Promise.resolve(0);
+  const waitBehind = <R>(sent: Promise<R>): Promise<R> => {
+    lastWait = connection.wait(replicas, timeout);
+    lastWait.catch(() => undefined); // a WAIT behind a write that failed is not read
+    return sent;
+  };
+  const result = await write({
+    evalSha: (sha1, options) => waitBehind(connection.evalSha(sha1, options)),
+    eval: (script, options) => waitBehind(connection.eval(script, options)),
+  });
+  return { result, acked: await lastWait };
 }

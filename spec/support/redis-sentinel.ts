@@ -25,6 +25,11 @@ export interface SentinelGroup {
    * about a second if the master is still there).
    */
   cutReplica(): Promise<void>;
+  /**
+   * Freezes the replica (SIGSTOP by pid) but leaves its link up: the master still counts it
+   * as a connected replica, one that acknowledges nothing new. `thawReplica()` undoes it.
+   */
+  freezeReplica(): void;
   thawReplica(): void;
   /** SIGKILLs the master by pid and waits until it is gone. */
   killMaster(): Promise<void>;
@@ -102,6 +107,9 @@ export async function startSentinelGroup(name = 'rx-cluster-spec'): Promise<Sent
       async cutReplica() {
         replica.signal('SIGSTOP');
         await askNode(master.port, ['CLIENT', 'KILL', 'TYPE', 'replica']);
+      },
+      freezeReplica() {
+        replica.signal('SIGSTOP');
       },
       thawReplica() {
         replica.signal('SIGCONT');
