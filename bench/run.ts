@@ -65,6 +65,9 @@ function options() {
 
 type Options = ReturnType<typeof options>;
 
+/** Turns each adapter's throughput window is cut into, taken in rotation with the other adapters. */
+const THROUGHPUT_SLICES = 5;
+
 /** Adapters in run order: as listed on odd runs, reversed on even runs. */
 function ordered<T>(adapters: T[], run: number): T[] {
   return run % 2 === 1 ? adapters : [...adapters].reverse();
@@ -114,8 +117,19 @@ async function runLock(file: ResultsFile, redis: BenchRedis, rx: LoadedRxCluster
       await measure(file, { group: 'lock', scenario: 'ping', variant: '', adapter: client, run, position }, () => lock.ping(client, redis, plan));
     }
   }
-  await each('uncontended', '', (adapter) => lock.uncontended(adapter, redis.probe, plan));
-  await each('throughput', '', (adapter) => lock.throughput(adapter, redis.probe, plan));
+  // all adapters in one interleaved measurement each, recorded one line per adapter
+  const interleaved = async (scenario: string, measureAll: (order: LockAdapter[]) => Promise<lock.LockResult[]>) => {
+    if (!opts.selected.has(scenario)) return;
+    const order = ordered(adapters, run);
+    await redis.probe.flush();
+    const results = measureAll(order);
+    for (const [position, adapter] of order.entries()) {
+      const base = { group: 'lock' as const, scenario, variant: '', adapter: adapter.name, run, position, settings: adapter.settings };
+      await measure(file, base, () => results.then((each) => each[position]!));
+    }
+  };
+  await interleaved('uncontended', (order) => lock.uncontended(order, redis.probe, plan));
+  await interleaved('throughput', (order) => lock.inSlices(order, plan, THROUGHPUT_SLICES, (adapter, slice) => lock.throughput(adapter, redis.probe, slice)));
   for (const k of plan.handoffWorkers) await each('handoff', `K=${k}`, (adapter) => lock.handoff(adapter, redis.probe, plan, k));
   await each('waiting', `K=${plan.waiters + 1}`, (adapter) => lock.waiting(adapter, redis.probe, plan));
 }

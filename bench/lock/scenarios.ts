@@ -82,42 +82,111 @@ async function withWorkers<T>(adapter: LockAdapter, count: number, use: (workers
   }
 }
 
-/** One worker, one key: `cycles` acquire + release cycles after a warm-up, each timed. */
-export function uncontended(adapter: LockAdapter, probe: Probe, plan: LockPlan): Promise<LockResult> {
-  return withWorkers(adapter, 1, async ([worker]) => {
-    const key = 'uncontended';
-    for (let i = 0; i < plan.warmupCycles; i += 1) {
-      await worker!.lock(key);
-      await worker!.unlock(key);
+/** Cycles of one adapter in a row before the next adapter takes its turn (uncontended). */
+const UNCONTENDED_BLOCK = 100;
+
+/**
+ * One worker per adapter, one key each: `cycles` acquire + release cycles per adapter after a
+ * warm-up, each timed. The adapters take turns in blocks of `UNCONTENDED_BLOCK` cycles (the
+ * first adapter of each block rotating), so that every adapter meets the same machine: on a
+ * small shared machine a round trip can move from 25 µs to 80 µs within a minute, which would
+ * otherwise favour whichever adapter ran in the fast minute. Commands per cycle are counted
+ * in a separate untimed pass. Results are in the adapters' order.
+ */
+export async function uncontended(adapters: LockAdapter[], probe: Probe, plan: LockPlan): Promise<LockResult[]> {
+  const workers: LockWorker[] = [];
+  try {
+    for (const adapter of adapters) workers.push(await adapter.worker());
+    const key = (index: number) => `uncontended-${index}`;
+    const cycle = async (index: number) => {
+      await workers[index]!.lock(key(index));
+      await workers[index]!.unlock(key(index));
+    };
+    const commandsPer: Array<{ total: number; byCommand: Record<string, number> }> = [];
+    for (const index of workers.keys()) {
+      for (let i = 0; i < plan.warmupCycles; i += 1) await cycle(index);
+      const before = await probe.commands();
+      for (let i = 0; i < UNCONTENDED_BLOCK; i += 1) await cycle(index);
+      const commands = commandDelta(before, await probe.commands());
+      commandsPer.push({ total: commands.total / UNCONTENDED_BLOCK, byCommand: perUnit(commands, UNCONTENDED_BLOCK) });
     }
-    const samples: number[] = [];
-    const before = await probe.commands();
-    const started = now();
-    for (let i = 0; i < plan.cycles; i += 1) {
-      const t0 = now();
-      await worker!.lock(key);
-      await worker!.unlock(key);
-      samples.push((now() - t0) * 1_000);
+    const samples: number[][] = workers.map(() => []);
+    const busyMs: number[] = workers.map(() => 0);
+    const blocks = Math.ceil(plan.cycles / UNCONTENDED_BLOCK);
+    for (let block = 0; block < blocks; block += 1) {
+      const size = Math.min(UNCONTENDED_BLOCK, plan.cycles - block * UNCONTENDED_BLOCK);
+      for (let turn = 0; turn < workers.length; turn += 1) {
+        const index = (block + turn) % workers.length;
+        const started = now();
+        for (let i = 0; i < size; i += 1) {
+          const t0 = now();
+          await cycle(index);
+          samples[index]!.push((now() - t0) * 1_000);
+        }
+        busyMs[index]! += now() - started;
+      }
     }
-    const elapsed = now() - started;
-    const commands = commandDelta(before, await probe.commands());
-    const summary = summarize(samples);
+    return workers.map((_, index) => {
+      const summary = summarize(samples[index]!);
+      return {
+        metrics: {
+          cycles: plan.cycles,
+          p50Us: summary.p50,
+          p99Us: summary.p99,
+          meanUs: summary.mean,
+          maxUs: summary.max,
+          cyclesPerSec: plan.cycles / (busyMs[index]! / 1_000),
+          commandsPerCycle: commandsPer[index]!.total,
+        },
+        commandsPer: { unit: 'cycle', byCommand: commandsPer[index]!.byCommand },
+      };
+    });
+  } finally {
+    await Promise.allSettled(workers.map((worker) => worker.close()));
+  }
+}
+
+/** Metrics that are counts: summed over slices; every other metric is averaged. */
+const COUNTED_METRICS = new Set(['acquireErrors', 'overlaps']);
+
+/**
+ * Runs `scenario` for every adapter in `slices` turns of `durationMs / slices` each, the first
+ * adapter rotating, and combines each adapter's turns: counts summed, every other metric (and
+ * commands per unit) averaged. Like the uncontended blocks, this lets every adapter meet the
+ * same machine. Results are in the adapters' order.
+ */
+export async function inSlices(
+  adapters: LockAdapter[],
+  plan: LockPlan,
+  slices: number,
+  scenario: (adapter: LockAdapter, slicePlan: LockPlan) => Promise<LockResult>,
+): Promise<LockResult[]> {
+  const slicePlan = { ...plan, durationMs: plan.durationMs / slices };
+  const turns: LockResult[][] = adapters.map(() => []);
+  for (let slice = 0; slice < slices; slice += 1) {
+    for (let turn = 0; turn < adapters.length; turn += 1) {
+      const index = (slice + turn) % adapters.length;
+      turns[index]!.push(await scenario(adapters[index]!, slicePlan));
+    }
+  }
+  const combine = (values: Array<Record<string, number>>, sum: (name: string) => boolean) => {
+    const out: Record<string, number> = {};
+    for (const name of new Set(values.flatMap((each) => Object.keys(each)))) {
+      const total = values.reduce((acc, each) => acc + (each[name] ?? 0), 0);
+      out[name] = sum(name) ? total : total / values.length;
+    }
+    return out;
+  };
+  return turns.map((results) => {
+    const per = results.flatMap((each) => (each.commandsPer ? [each.commandsPer] : []));
     return {
-      metrics: {
-        cycles: plan.cycles,
-        p50Us: summary.p50,
-        p99Us: summary.p99,
-        meanUs: summary.mean,
-        maxUs: summary.max,
-        cyclesPerSec: plan.cycles / (elapsed / 1_000),
-        commandsPerCycle: commands.total / plan.cycles,
-      },
-      commandsPer: { unit: 'cycle', byCommand: perUnit(commands, plan.cycles) },
+      metrics: combine(results.map((each) => each.metrics), (name) => COUNTED_METRICS.has(name)),
+      ...(per.length > 0 && { commandsPer: { unit: per[0]!.unit, byCommand: combine(per.map((each) => each.byCommand), () => false) } }),
     };
   });
 }
 
-/** `throughputWorkers` workers, each on its own key, cycling as fast as they can. */
+/** `throughputWorkers` workers, each on its own key, cycling as fast as they can for `durationMs`. */
 export function throughput(adapter: LockAdapter, probe: Probe, plan: LockPlan): Promise<LockResult> {
   return withWorkers(adapter, plan.throughputWorkers, async (workers) => {
     let stopping = false;
