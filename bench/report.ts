@@ -72,8 +72,9 @@ needs it; without a current build the rest falls back to \`lib/\` through tsx an
 results say so). The harness starts its own \`redis-server\` (from PATH, no persistence)
 on a free loopback port and stops it at the end; \`REDIS_URL\` may name an empty loopback
 database instead (it is flushed between scenarios). Every scenario runs every adapter in
-one process against that one server, flushed before each adapter; the adapters' order is
-reversed on every other run. Each run appends JSON lines to a new file in
+one process against that one server, flushed before each adapter (before each scenario for
+the interleaved uncontended and throughput scenarios); the adapters' order is reversed on
+every other run. Each run appends JSON lines to a new file in
 \`bench/results/\`; this page is rebuilt from the newest file holding lock results and the
 newest holding scheduler results. The benchmarks are not part of \`npm test\`.`;
 
@@ -81,9 +82,14 @@ const METHOD = `- **Workers are instances.** Each lock worker has its own connec
   objects, as separate processes would (rx-cluster: one \`Cluster\` and node-redis client each,
   plus the store's subscriber connection; the floor: one node-redis client; redlock and
   redis-semaphore: one ioredis client each).
-- **Uncontended**: one worker, one key; after a warm-up, each acquire + release cycle is timed.
+- **Uncontended**: one worker per adapter, one key each; after a warm-up, each acquire +
+  release cycle is timed. The adapters take turns in blocks of 100 cycles (who goes first
+  rotates), because on this shared 2-core machine a PING round trip can move between about
+  25 µs and 80 µs from one minute to the next: measured one after the other, the adapter that
+  ran in the fast minute would win. Commands per cycle come from a separate untimed pass.
 - **Throughput**: workers on a key each, cycling as fast as they can; cycles counted in the
-  window after a warm-up.
+  window after a warm-up. Each adapter's window is cut into 5 slices of 1 s, taken in
+  rotation with the other adapters; the figures are the slices' means.
 - **Handoff**: K workers on one key. A holder keeps the lock 1 ms (a 1 ms timer), releases
   it and asks again only once another worker has taken it, so every acquisition is a
   handoff. *Handoff time* is measured from the instant just before the holder calls release
