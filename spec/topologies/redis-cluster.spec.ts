@@ -12,6 +12,13 @@ async function keysByNode(nodes: RedisClusterNodes, pattern: string): Promise<st
   return Promise.all(nodes.ports.map(async (port) => ((await askNode(port, ['KEYS', pattern])) as string[]).sort()));
 }
 
+/** The connections listening on the sharded `channel`, per master (SHARDNUMSUB counts on the slot's owner). */
+async function listenersByNode(nodes: RedisClusterNodes, channel: string): Promise<number[]> {
+  return Promise.all(
+    nodes.ports.map(async (port) => Number(((await askNode(port, ['PUBSUB', 'SHARDNUMSUB', channel])) as unknown[])[1])),
+  );
+}
+
 describe('Redis Cluster, 3 masters', function () {
   this.timeout(30_000);
   let nodes: RedisClusterNodes | null = null;
@@ -32,7 +39,9 @@ describe('Redis Cluster, 3 masters', function () {
 
   describe('ClusterStore contract (redisStore on a createCluster() client)', () => storeContract(kit, { onceBuckets: 16 }));
 
-  topologySubset(kit);
+  topologySubset(kit, {
+    listeners: async (channel) => (await listenersByNode(running(), channel)).reduce((sum, n) => sum + n, 0),
+  });
 
   describe('slots and shards @topology', () => {
     it('each lock keeps its keys in one slot, and thirty locks spread over all three masters @topology', async () => {
@@ -63,9 +72,7 @@ describe('Redis Cluster, 3 masters', function () {
       await a.mutex('sharded', { ttl: 20_000 }).lock();
       const waiting = b.mutex('sharded', { ttl: 20_000 }).lock({ timeout: 10_000 });
       const channel = `${kit.namespace}:released:{sharded}`;
-      const { ports } = running();
-      const listeners = async () =>
-        Promise.all(ports.map(async (port) => Number(((await askNode(port, ['PUBSUB', 'SHARDNUMSUB', channel])) as unknown[])[1])));
+      const listeners = () => listenersByNode(running(), channel);
       await waitFor('the waiter to SSUBSCRIBE', async () => (await listeners()).reduce((sum, n) => sum + n, 0) === 1, 5_000);
       // SHARDNUMSUB counts on the node that owns the channel's slot: the lock's own master
       const lockOwner = (await keysByNode(running(), `${kit.namespace}:lock:*`)).findIndex((held) => held.length > 0);

@@ -7,13 +7,19 @@ import { waitFor, within } from '../support/wait-for.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What a topology spec tells the subset about its nodes. */
+export interface TopologyProbe {
+  /** How many connections listen on the pub/sub `channel`, counted on the nodes that serve it. */
+  listeners(channel: string): Promise<number>;
+}
+
 /**
  * The Mutex, withClusterLock, job$ and once behaviour that depends on how the store reaches
  * Redis — scripts routed by slot, push wake-ups over (sharded) pub/sub, the once index
  * claimed from several instances — run on a kit whose stores sit on a Redis Cluster or a
  * Sentinel group. Every title carries the tag `@topology`.
  */
-export function topologySubset(kit: StoreKit): void {
+export function topologySubset(kit: StoreKit, topology: TopologyProbe): void {
   describe('Mutex @topology', () => {
     it('Mutex excludes across three instances over 300 contended cycles, with strictly increasing fences @topology', async function () {
       this.timeout(30_000);
@@ -45,7 +51,8 @@ export function topologySubset(kit: StoreKit): void {
       const held = a.mutex('wake', { ttl: 20_000 });
       await held.lock();
       const waiting = b.mutex('wake', { ttl: 20_000 }).lock();
-      await pause(200); // the waiter subscribes and retries once, then sleeps on the channel
+      const channel = `${kit.namespace}:released:{wake}`;
+      await waitFor('the waiter to listen for the release', async () => (await topology.listeners(channel)) === 1, 5_000);
       const releasedAt = Date.now();
       await held.unlock();
       const lease = await within('the waiter to win', 5_000, waiting);
@@ -107,11 +114,14 @@ export function topologySubset(kit: StoreKit): void {
       const b = await kit.instance();
       const seen: Seen[] = [];
       record(a, 'a', seen);
-      await pause(300); // a's runner has claimed, found nothing, and sleeps for a minute
+      await b.once.schedule('warm-up', Date.now());
+      await waitFor('the runner to be live', () => seen.length === 1, 3_000);
+      // a's runner has claimed, found nothing more, and sleeps for a minute
       const runAt = Date.now() + 200;
       await b.once.schedule('pushed', runAt);
-      await waitFor('the pushed job', () => seen.length === 1, 3_000);
-      expect(seen[0]!.at - runAt, 'ms late').to.be.below(1_000);
+      await waitFor('the pushed job', () => seen.length === 2, 3_000);
+      expect(seen[1]!.key).to.equal('pushed');
+      expect(seen[1]!.at - runAt, 'ms late').to.be.below(1_000);
     });
 
     it('once.cancel() on another instance stops the job from firing anywhere @topology', async () => {
