@@ -54,6 +54,23 @@ export interface Cluster {
   close: () => Promise<void>;
 }
 
+/**
+ * Ms `close()` waits for releases and acquires on their way: a store that stalls (commands
+ * queued while Redis is unreachable) must not hang a shutdown.
+ */
+const CLOSE_TIMEOUT = 10_000;
+
+/** True if `operation` settles before `deadline` (scheduler time), false once it has passed. */
+function settlesBefore(operation: Promise<unknown>, deadline: number, scheduler: SchedulerLike): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = scheduler.schedule(() => resolve(false), Math.max(0, deadline - scheduler.now()));
+    void operation.then(() => {
+      timer.unsubscribe();
+      resolve(true);
+    });
+  });
+}
+
 let defaultStore: ClusterStore | null = null;
 /** How many open Clusters use each store: the last one to close closes the store. */
 const storeUsers = new WeakMap<ClusterStore, number>();
@@ -107,9 +124,17 @@ export function createCluster(options: ClusterOptions = {}): Cluster {
     (closed ??= (async () => {
       closing.abort();
       // an acquire on its way may still land: wait for it, then release what it won
+      const giveUpAt = scheduler.now() + CLOSE_TIMEOUT;
       for (let round = 0; round < 10 && (context.leases.size > 0 || context.pending.size > 0); round += 1) {
         const releases = [...context.leases].map((lease) => lease.release());
-        await Promise.all([...releases, ...[...context.pending].map((operation) => operation.catch(() => undefined))]);
+        const settled = Promise.all([...releases, ...[...context.pending].map((operation) => operation.catch(() => undefined))]);
+        if (!(await settlesBefore(settled, giveUpAt, scheduler))) {
+          logger.error('rx-cluster: close() gave up waiting for the store; locks still held expire after their ttl', {
+            namespace,
+            waitedMs: CLOSE_TIMEOUT,
+          });
+          break;
+        }
       }
       context.refreshes.stop();
       const users = (storeUsers.get(store) ?? 1) - 1;

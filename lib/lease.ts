@@ -97,7 +97,11 @@ export class HeldLease implements Lease {
     this.released = wasLost
       ? Promise.resolve()
       : track(this.context, this.context.store.release(this.storeNamespace, this.storeKey, this.owner)).then(
-          () => emit(this.context, 'lock-released', this.key, { fence: this.fence }),
+          (held) => {
+            if (held) return emit(this.context, 'lock-released', this.key, { fence: this.fence });
+            // it expired, or another owner has it: the holder's work may have overlapped another's
+            this.reportLoss('the lock had expired or was taken by another owner when it was released');
+          },
           (error: unknown) => {
             this.context.logger.error('rx-cluster: releasing a lock failed; it expires after its ttl', {
               namespace: this.context.namespace,
@@ -158,10 +162,14 @@ export class HeldLease implements Lease {
 
   private lose(reason: string): void {
     if (this.ended) return;
+    this.end({ lost: true, error: this.reportLoss(reason) });
+  }
+
+  private reportLoss(reason: string): LockLostError {
     const error = new LockLostError(this.key, reason);
     this.context.logger.warn?.('rx-cluster: lease lost', { namespace: this.context.namespace, key: this.key, reason });
     emit(this.context, 'lock-lost', this.key, { fence: this.fence, error });
-    this.end({ lost: true, error });
+    return error;
   }
 
   private end(end: LeaseEnd): void {

@@ -60,9 +60,10 @@ export interface Mutex {
    */
   tryLock(): Promise<Lease | null>;
   /**
-   * Releases the lease taken by `lock()` or `tryLock()`. Throws `LockNotHeldError`
-   * synchronously if this Mutex does not hold one. A store failure is logged; the lock then
-   * expires after `ttl`. A lease that was lost is just forgotten.
+   * Releases the lease taken by `lock()` or `tryLock()` (with several callers of one Mutex,
+   * the oldest not yet unlocked). Throws `LockNotHeldError` synchronously if this Mutex does
+   * not hold one. A store failure is logged; the lock then expires after `ttl`. A lease that
+   * was lost is just forgotten.
    *
    * @example
    * ```ts
@@ -127,7 +128,13 @@ export function createMutex(context: ClusterContext, key: string, options?: Mute
   assertKey('key', key);
   const timing = leaseTiming(options);
   const target: LockTarget = { key, storeKey: key, storeNamespace: context.namespace };
-  let current: HeldLease | null = null;
+  /**
+   * Leases taken by `lock()` and `tryLock()` and not yet unlocked, oldest first. At most one
+   * is live; the others were lost while their callers still worked. `unlock()` ends the
+   * oldest, so a caller whose lease was lost can never release the live lease that a later
+   * `lock()` on this same Mutex won.
+   */
+  const taken: HeldLease[] = [];
 
   const closedError = () => new ClusterError(`The cluster is closed; cannot lock \`${key}\``, { key });
 
@@ -169,19 +176,20 @@ export function createMutex(context: ClusterContext, key: string, options?: Mute
     const { signal, timeout } = lockOptions ?? {};
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (context.closed.aborted) return Promise.reject(closedError());
-    const startedAt = context.scheduler.now();
+    const timeoutError = () => new LockTimeoutError(key, timeout!);
+    // a signal or timeout must hold from the first attempt on: a store that stalls (commands
+    // queued while Redis is unreachable) would otherwise keep the first attempt pending
+    if (signal || timeout !== undefined) return wait(signal, timeout, timeoutError);
     // an uncontended lock costs one round trip and nothing more; waiting starts only if it is held
     // (a store failure here is retried, and reported, by the waiting that follows)
     const settle = (lease: HeldLease | null): HeldLease | Promise<HeldLease> => {
       if (!lease) {
-        if (signal?.aborted) throw signal.reason;
         if (context.closed.aborted) throw closedError();
-        const left = timeout === undefined ? undefined : timeout - (context.scheduler.now() - startedAt);
-        return wait(signal, left, () => new LockTimeoutError(key, timeout!));
+        return wait(undefined, undefined, timeoutError);
       }
-      if (signal?.aborted || context.closed.aborted) {
+      if (context.closed.aborted) {
         void lease.release();
-        throw signal?.aborted ? signal.reason : closedError();
+        throw closedError();
       }
       return lease;
     };
@@ -193,25 +201,31 @@ export function createMutex(context: ClusterContext, key: string, options?: Mute
 
     lock(lockOptions) {
       checkLockOptions(lockOptions);
-      return acquire(lockOptions).then((lease) => (current = lease));
+      return acquire(lockOptions).then((lease) => {
+        taken.push(lease);
+        return lease;
+      });
     },
 
     async tryLock() {
       if (context.closed.aborted) throw closedError();
       const lease = await attemptOnce();
-      if (lease) current = lease;
+      if (lease) taken.push(lease);
       return lease;
     },
 
     unlock() {
-      if (!current) throw new LockNotHeldError(key);
-      const lease = current;
-      current = null;
+      const lease = taken.shift();
+      if (!lease) throw new LockNotHeldError(key);
       return lease.release();
     },
 
     lock$() {
       return new Observable<Lease>((subscriber) => {
+        if (context.closed.aborted) {
+          subscriber.complete();
+          return undefined;
+        }
         let lease: HeldLease | null = null;
         const waiting = waitForLease(context, target, timing).subscribe((won) => {
           lease = won;

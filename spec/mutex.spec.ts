@@ -1,11 +1,13 @@
 import { expect } from 'chai';
-import { firstValueFrom, Subscription, filter, take } from 'rxjs';
+import { firstValueFrom, lastValueFrom, Subscription, filter, take, toArray } from 'rxjs';
 import { createCluster } from '../lib/cluster.js';
 import { LockLostError, LockNotHeldError, LockTimeoutError } from '../lib/errors.js';
 import type { Lease } from '../lib/lease.js';
 import { memoryStore } from '../lib/stores/memory-store.js';
 import { redisStore } from '../lib/stores/redis-store.js';
 import { startChild } from './support/child.js';
+import { fastClock } from './support/fast-clock.js';
+import { stallingStore } from './support/stalling-store.js';
 import { severableStore } from '../lib/stores/severable-store.js';
 import { connectRedis } from './support/redis.js';
 import { startRedisServer } from './support/redis-server.js';
@@ -200,6 +202,59 @@ forEachStore('Mutex', (kit) => {
     expect((await lost).key).to.equal('fragile');
   });
 
+  it('Mutex#unlock() by a caller whose lease was lost never releases the lease a later lock() on the same Mutex won', async () => {
+    const faulty = severableStore(await kit.store());
+    const [a, b] = [await kit.instance({}, faulty.store), await kit.instance()];
+    const m = a.mutex('one-slot', { ttl: 300, refreshInterval: 100 });
+    const first = await m.lock();
+    const second = m.lock();
+    faulty.sever('extend');
+    await waitFor('the first lease to be lost', () => first.signal.aborted, 2_000);
+    faulty.heal();
+    const won = await within('the second lock()', 3_000, second);
+    await m.unlock(); // the first caller, finishing after its loss
+    expect(won.signal.aborted, 'the live lease is untouched').to.equal(false);
+    expect(await b.mutex('one-slot').tryLock(), 'another instance while the second caller holds').to.equal(null);
+    await m.unlock();
+    expect(won.signal.aborted).to.equal(true);
+    expect(() => m.unlock()).to.throw(LockNotHeldError);
+  });
+
+  it('Mutex#lock({ timeout }) and lock({ signal }) hold while the store stalls on the first attempt', async () => {
+    const stalled = stallingStore(await kit.store(), 'acquire');
+    const { mutex } = await kit.instance({}, stalled.store);
+    const timedOut = mutex('stalled').lock({ timeout: 150 }).catch((error: unknown) => error);
+    const controller = new AbortController();
+    const aborted = mutex('stalled').lock({ signal: controller.signal }).catch((error: unknown) => error);
+    await waitFor('both first attempts to be held back', () => stalled.held === 2);
+    controller.abort(new Error('shutting down'));
+    expect(await within('the abort', 1_000, aborted)).to.have.property('message', 'shutting down');
+    expect(await within('the timeout', 1_000, timedOut)).to.be.instanceOf(LockTimeoutError);
+    stalled.resume(); // the attempts land now: what they won is let go
+    const other = await kit.instance();
+    expect(await within('the lock to be free', 2_000, other.mutex('stalled').lock())).to.have.property('key', 'stalled');
+  });
+
+  it('Mutex#lock$() on a closed cluster completes at once and takes nothing', async () => {
+    const [a, b] = [await kit.instance(), await kit.instance()];
+    await a.close();
+    expect(await within('lock$() to complete', 1_000, lastValueFrom(a.mutex('after-close').lock$().pipe(toArray())))).to.deep.equal([]);
+    expect(await b.mutex('after-close').tryLock()).to.not.equal(null);
+  });
+
+  it('Cluster#close() gives up on a store that stalls after a bounded wait, and logs it', async () => {
+    const stalled = stallingStore(await kit.store(), 'release');
+    const a = await kit.instance({ scheduler: fastClock(100) }, stalled.store);
+    await a.mutex('stalled-release').lock();
+    // 10 s of library time: 100 ms here
+    expect(await settlesWithin(a.close(), 3_000), 'close() settles').to.equal(true);
+    expect(stalled.held).to.equal(1);
+    expect(kit.logger.errors.map((entry) => entry.message)).to.include(
+      'rx-cluster: close() gave up waiting for the store; locks still held expire after their ttl',
+    );
+    stalled.resume();
+  });
+
   it('Mutex rejects bad input synchronously, naming the argument, before touching the store', async () => {
     const faulty = severableStore(await kit.store());
     const { mutex } = await kit.instance({}, faulty.store);
@@ -247,6 +302,31 @@ describe('Mutex (memoryStore with a clock)', () => {
       expect(Date.now() - takenAt).to.be.below(300);
       expect(lease.signal.reason).to.be.instanceOf(LockLostError);
       expect(taken.fence).to.equal(2);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe('Mutex#unlock() of a lock that expired and was taken', () => {
+  it('reports the lease lost (lock-lost event, warning), not released', async () => {
+    let skew = 0;
+    const store = memoryStore({ now: () => Date.now() + skew });
+    const logger = new RecordingLogger();
+    const a = createCluster({ store, namespace: 'late-unlock', logger });
+    const b = createCluster({ store, namespace: 'late-unlock', logger });
+    const events: string[] = [];
+    a.events$.subscribe((event) => events.push(event.type));
+    try {
+      const m = a.mutex('k', { ttl: 5_000 });
+      await m.lock();
+      skew = 10_000; // the store sees the lock as expired, and b takes it before a's next refresh
+      await b.mutex('k', { ttl: 60_000 }).lock();
+      await m.unlock();
+      expect(events).to.deep.equal(['lock-acquired', 'lock-lost']);
+      expect(logger.warnings.map((entry) => entry.fields?.['reason'])).to.deep.equal([
+        'the lock had expired or was taken by another owner when it was released',
+      ]);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
