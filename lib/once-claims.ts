@@ -14,10 +14,10 @@ const HAND_BACK_TTL = 1;
 
 /**
  * The claims this instance holds, from claim to ack: it counts them (the runner claims no more
- * than it can hold), renews the leases of jobs whose work is still running with ONE timer every
- * `claimTtl / 3` for all of them, acks jobs when their handlers are done and hands back jobs
- * whose handlers abandoned them. Acks, renewals and hand-backs issued in one tick reach Redis
- * as one pipeline.
+ * than it can hold), renews the leases of jobs whose work is still running with ONE timer for
+ * all of them (every `claimTtl / 3`, sooner for a job whose lease needs it), acks jobs when
+ * their handlers are done and hands back jobs whose handlers abandoned them. Acks, renewals
+ * and hand-backs issued in one tick reach Redis as one pipeline.
  *
  * @example
  * ```ts
@@ -33,12 +33,16 @@ export class OnceClaims {
   private unsettled = 0;
   private readonly renewing = new Set<OnceDelivery>();
   private renewTimer: Subscription | null = null;
+  /** Local time the renewal timer fires at; Infinity when none is armed. */
+  private renewAt = Infinity;
+  /** Timers of acks waiting to be retried after a store failure. */
+  private readonly ackRetries = new Set<Subscription>();
 
   constructor(
     private readonly context: ClusterContext,
     private readonly timing: OnceTiming,
   ) {
-    context.closed.addEventListener('abort', () => this.stopRenewing(), { once: true });
+    context.closed.addEventListener('abort', () => this.close(), { once: true });
   }
 
   /** Claims taken and not yet settled (acked, handed back or given up). */
@@ -76,16 +80,24 @@ export class OnceClaims {
    */
   keepAlive(delivery: OnceDelivery): void {
     this.renewing.add(delivery);
-    this.armRenewal();
+    // a job delivered late in its batch (earlier handlers were slow) has less of its lease
+    // left than claimTtl: its first renewal may be due before the armed one
+    this.armRenewal(delivery.leaseFrom + this.timing.claimTtl / 3);
   }
 
-  private armRenewal(): void {
-    if (this.renewTimer || this.renewing.size === 0 || this.context.closed.aborted) return;
-    this.renewTimer = this.context.scheduler.schedule(() => this.renew(), this.timing.claimTtl / 3);
+  /** Arms the renewal timer for local time `at` (now if past), unless it fires earlier already. */
+  private armRenewal(at: number): void {
+    if (at >= this.renewAt || this.renewing.size === 0 || this.context.closed.aborted) return;
+    const { scheduler } = this.context;
+    this.renewTimer?.unsubscribe();
+    const now = scheduler.now();
+    this.renewAt = Math.max(at, now);
+    this.renewTimer = scheduler.schedule(() => this.renew(), this.renewAt - now);
   }
 
   private renew(): void {
     this.renewTimer = null;
+    this.renewAt = Infinity;
     const { store, namespace, scheduler } = this.context;
     const sentAt = scheduler.now();
     for (const delivery of this.renewing) {
@@ -105,12 +117,24 @@ export class OnceClaims {
         (error: unknown) => reportClaimError(this.context, 'onceExtendClaim', key, error),
       );
     }
-    this.armRenewal();
+    // every lease was just renewed from sentAt (a failed renewal is retried by this round too)
+    this.armRenewal(sentAt + this.timing.claimTtl / 3);
   }
 
   private stopRenewing(): void {
     this.renewTimer?.unsubscribe();
     this.renewTimer = null;
+    this.renewAt = Infinity;
+  }
+
+  /** On cluster close: no more renewals, and acks waiting for a retry give up (the lease expires). */
+  private close(): void {
+    this.stopRenewing();
+    for (const retry of this.ackRetries) {
+      retry.unsubscribe();
+      this.settle(false);
+    }
+    this.ackRetries.clear();
   }
 
   private ack(delivery: OnceDelivery, failures: number): void {
@@ -132,7 +156,12 @@ export class OnceClaims {
         if (this.context.closed.aborted || scheduler.now() + retryIn >= delivery.leaseFrom + this.timing.claimTtl) {
           this.settle(false);
         } else {
-          scheduler.schedule(() => this.ack(delivery, failures + 1), retryIn);
+          // tracked, so that close() cancels it instead of the timer keeping the process alive
+          const retry = scheduler.schedule(() => {
+            this.ackRetries.delete(retry);
+            this.ack(delivery, failures + 1);
+          }, retryIn);
+          this.ackRetries.add(retry);
         }
       },
     );
@@ -151,7 +180,8 @@ export class OnceClaims {
 
   private settle(handedBack: boolean): void {
     this.unsettled -= 1;
-    this.listener?.(handedBack);
+    // after close the runner claims nothing more, whatever settles
+    if (!this.context.closed.aborted) this.listener?.(handedBack);
   }
 }
 

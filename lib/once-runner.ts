@@ -45,7 +45,6 @@ export function onceRunner(context: ClusterContext, timing: OnceTiming, claims: 
       subscriber.complete();
       return undefined;
     }
-    const claimant = context.newToken();
     const clock = new StoreClock();
     let stopped = false;
     let inFlight = false;
@@ -87,21 +86,25 @@ export function onceRunner(context: ClusterContext, timing: OnceTiming, claims: 
       inFlight = true;
       again = false;
       const sentAt = scheduler.now();
+      // a token per claim, not per runner: acks and renewals of this claim must not touch a
+      // later claim of the same key (cancelled and scheduled again) by this same runner
+      const claimant = context.newToken();
       store.onceClaim(namespace, claimant, timing.claimTtl, limit).then(
-        (result) => claimed(result, sentAt, limit),
+        (result) => claimed(result, claimant, sentAt, limit),
         (error: unknown) => failed(error),
       );
     }
 
-    function claimed(result: OnceClaim, sentAt: number, limit: number): void {
+    function claimed(result: OnceClaim, claimant: string, sentAt: number, limit: number): void {
       inFlight = false;
       failures = 0;
       clock.observe(result.now, sentAt, scheduler.now());
-      // a full batch means a backlog: ask for the next one first, so that the store claims it
-      // while this one is delivered
-      const full = result.jobs.length === limit;
+      // a full batch (a bucketed store may return up to buckets - 1 jobs more than `limit`)
+      // means a backlog: ask for the next one first, so that the store claims it while this
+      // one is delivered
+      const full = result.jobs.length >= limit;
       if (full) claim(result.jobs.length);
-      for (const job of result.jobs) deliver(job, sentAt);
+      for (const job of result.jobs) deliver(job, claimant, sentAt);
       if (stopped || full) return;
       if (again) return claim();
       const dueAt = result.nextDueIn === null ? Infinity : clock.toLocal(result.now + result.nextDueIn);
@@ -115,7 +118,7 @@ export function onceRunner(context: ClusterContext, timing: OnceTiming, claims: 
       arm(-Infinity, reportStoreError(context, 'onceClaim', '', error, failures));
     }
 
-    function deliver(job: ClaimedOnceJob, sentAt: number): void {
+    function deliver(job: ClaimedOnceJob, claimant: string, sentAt: number): void {
       const { key, attempt } = job;
       let props: unknown;
       try {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import { createCluster } from '../lib/cluster.js';
 import { memoryStore } from '../lib/stores/memory-store.js';
 import type { ClusterStore } from '../lib/stores/store.js';
@@ -17,6 +18,20 @@ function flakyStore(failures: Partial<Record<'onceClaim' | 'onceAck', number>>):
     onceClaim: (...args) => failOr('onceClaim', () => inner.onceClaim(...args)),
     onceAck: (...args) => failOr('onceAck', () => inner.onceAck(...args)),
   };
+}
+
+/** asyncScheduler, keeping every timer it arms, so a test can see which are still pending. */
+function recordingScheduler() {
+  const timers: Array<{ delay: number; timer: Subscription }> = [];
+  const scheduler: SchedulerLike = {
+    now: () => asyncScheduler.now(),
+    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
+      const timer = asyncScheduler.schedule(work, delay, state);
+      timers.push({ delay, timer });
+      return timer;
+    },
+  };
+  return { scheduler, timers };
 }
 
 describe('once with a failing store', () => {
@@ -44,5 +59,23 @@ describe('once with a failing store', () => {
     } finally {
       await a.close();
     }
+  });
+
+  it('close() cancels the retry of a failed ack: no timer outlives the cluster', async () => {
+    const { scheduler, timers } = recordingScheduler();
+    const logger = new RecordingLogger();
+    const a = createCluster({ store: flakyStore({ onceAck: 1 }), namespace: 'flaky-close', logger, scheduler });
+    const storeErrors = eventsOf(a, 'store-error');
+    const seen: Seen[] = [];
+    record(a, 'a', seen);
+    await a.once.schedule('unacked', Date.now());
+    await waitFor('the failed ack', () => storeErrors.some((event) => event.operation === 'onceAck'), 2_000);
+    const retryIn = storeErrors.find((event) => event.operation === 'onceAck')!.retryIn;
+    const retries = timers.filter(({ delay }) => delay === retryIn);
+    expect(retries, 'the ack retry timer').to.have.length(1);
+    expect(retries[0]!.timer.closed, 'pending before close').to.equal(false);
+    await a.close();
+    expect(retries[0]!.timer.closed, 'cancelled by close').to.equal(true);
+    expect(seen.map((run) => run.key)).to.deep.equal(['unacked']);
   });
 });

@@ -35,6 +35,65 @@ forEachStore('once.process$ and shutdown', (kit) => {
     expect(started).to.deep.equal([['long', 1], ['after', 1]]);
   });
 
+  it('once.process$: a work for a key cancelled and scheduled again does not remove the new job when it completes', async () => {
+    const a = await kit.instance();
+    const warnedBefore = kit.logger.warnings.length;
+    const finish: Array<() => void> = [];
+    const completed: number[] = [];
+    a.once
+      .process$((run) => new Promise<number>((resolve) => finish.push(() => resolve((run.props as { n: number }).n))))
+      .subscribe((n) => completed.push(n));
+    await a.once.schedule('again', Date.now(), { n: 1 });
+    await waitFor('the first work to start', () => finish.length === 1, 2_000);
+    expect(await a.once.cancel('again')).to.equal(true);
+    await a.once.schedule('again', Date.now(), { n: 2 });
+    await waitFor('the second delivery', () => finish.length === 2, 2_000);
+    finish[0]!();
+    // the first ack has been answered once it is refused (warned) or it removed the new job
+    const refused = () => kit.logger.warnings.slice(warnedBefore).some((entry) => entry.message.includes('before it was acked'));
+    await waitFor('the first ack', async () => refused() || (await a.once.get('again')) === null, 2_000);
+    expect(completed).to.deep.equal([1]);
+    expect(await a.once.get('again'), 'the second job, while its work runs').to.deep.include({ props: { n: 2 } });
+    finish[1]!();
+    await waitFor('the second job to be removed', async () => (await a.once.get('again')) === null, 2_000);
+    expect(completed).to.deep.equal([1, 2]);
+  });
+
+  it('once.process$ renews at once the lease of a job delivered late in its batch, before the lease runs out', async () => {
+    const claimTtl = 600;
+    const a = await kit.instance({ once: { claimTtl, pollInterval: 50 } });
+    const b = await kit.instance({ once: { claimTtl, pollInterval: 50 } });
+    const now = Date.now();
+    await a.once.schedule('slow', now - 2);
+    await a.once.schedule('late', now - 1);
+    const started: Array<[string, number]> = [];
+    let finish: (() => void) | null = null;
+    // one claim takes both; the handler of the first blocks the event loop for 3/4 of the lease
+    a.once.runs$.subscribe((run) => {
+      if (run.key !== 'slow') return;
+      const until = Date.now() + 0.75 * claimTtl;
+      while (Date.now() < until);
+    });
+    a.once
+      .process$((run) => {
+        started.push([run.key, run.attempt]);
+        return run.key === 'late' ? new Promise<void>((resolve) => (finish = resolve)) : of(null);
+      })
+      .subscribe();
+    await waitFor('the late job to be in work', () => started.some(([key]) => key === 'late'), 3_000);
+    const seenOnB: Seen[] = [];
+    record(b, 'b', seenOnB);
+    // past the lease of the original claim, and of a renewal first sent claimTtl / 3 after delivery
+    const deadline = Date.now() + claimTtl;
+    await waitFor('two leases to pass', () => Date.now() > deadline, 2 * claimTtl);
+    expect(seenOnB, 'redelivered elsewhere while its work ran').to.deep.equal([]);
+    expect(await a.once.get('late')).to.not.equal(null);
+    finish!();
+    await waitFor('the late job to be removed', async () => (await a.once.get('late')) === null, 2_000);
+    expect(started).to.deep.equal([['slow', 1], ['late', 1]]);
+    expect(seenOnB).to.deep.equal([]);
+  });
+
   it('once.process$ reports a failing work (job-error, logger), removes its job and goes on', async () => {
     const a = await kit.instance();
     const jobErrors = eventsOf(a, 'job-error');

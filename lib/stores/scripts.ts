@@ -228,15 +228,24 @@ export const listOnceJobs = defineScript<
 -- ARGV[3] key of that job
 -- returns {key, "runAt|props", ...}: the next page ordered by (runAt, key), claimed jobs included
 local limit = tonumber(ARGV[1])
+-- Redis orders members of equal score by their bytes (memcmp); Lua's <= on strings follows
+-- the server's locale (strcoll), which may not, so the tie block is searched byte by byte
+local function notAfter(a, b)
+  if a == b then return true end
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
 local start = 0
 if ARGV[2] ~= '' then
-  local runAt = tonumber(ARGV[2])
   -- first rank after (runAt, key): skip lower scores, then binary-search the tie block
   local low = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[2])
   local high = low + redis.call('ZCOUNT', KEYS[1], ARGV[2], ARGV[2])
   while low < high do
     local middle = math.floor((low + high) / 2)
-    if redis.call('ZRANGE', KEYS[1], middle, middle)[1] <= ARGV[3] then low = middle + 1 else high = middle end
+    if notAfter(redis.call('ZRANGE', KEYS[1], middle, middle)[1], ARGV[3]) then low = middle + 1 else high = middle end
   end
   start = low
 end

@@ -198,6 +198,22 @@ export function storeContract(kit: StoreKit, { onceBuckets = 1 }: { onceBuckets?
       ]);
     });
 
+    it('onceList() pages jobs of one runAt by the UTF-8 bytes of their keys: astral, U+FFxx and mixed-case keys each once', async () => {
+      const keys = ['b', 'B', 'a', 'A', 'aB', 'Ab', '\u{1F600}', '\uFF01', 'x\u{1F600}', 'x\uFF01', 'x\uE000y', 'é', 'Z', 'z\u{10FFFF}'];
+      for (const key of keys) await a.onceAdd(ns, job(key, 1_000));
+      await a.onceAdd(ns, job('earlier', 999));
+      await a.onceClaim(ns, 'c', 60_000, 2);
+      const seen: StoredOnceJob[] = [];
+      let page: StoredOnceJob[] = [];
+      do {
+        page = await b.onceList(ns, 3, seen.at(-1));
+        seen.push(...page);
+      } while (page.length === 3);
+      const bytes = (key: string) => Buffer.from(key, 'utf8');
+      const expected = ['earlier', ...[...keys].sort((x, y) => Buffer.compare(bytes(x), bytes(y)))];
+      expect(seen.map((j) => j.key)).to.deep.equal(expected);
+    });
+
     it('onceClaim() takes the due jobs in runAt order, each once, and reports the next due time', async () => {
       const now = Date.now();
       await a.onceAdd(ns, job('late', now + 60_000));
