@@ -159,6 +159,13 @@ export function runJobLoop<T>(
   /** Writes `lastFinished` while the lock is still held, then lets it go and sleeps until due. */
   function record(won: HeldLease, finishedAt: number, failures = 0): void {
     timer = null;
+    if (won.isOver) {
+      // lost while waiting to retry: another instance may have run and recorded a later
+      // lastFinished since, so writing this older one could make the job run early
+      recording = null;
+      void won.release();
+      return wake(0);
+    }
     const current: { lease: HeldLease; writing: boolean } = { lease: won, writing: true };
     recording = current;
     store.setLastFinished(namespace, key, finishedAt, nextDueAt(finishedAt)).then(

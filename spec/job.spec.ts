@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { asyncScheduler, finalize, lastValueFrom, map, NEVER, of, take, throwError, timer, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import { finalize, lastValueFrom, map, NEVER, of, take, throwError, timer } from 'rxjs';
 import { createCluster } from '../lib/cluster.js';
 import { LockLostError } from '../lib/errors.js';
 import type { ClusterEvent } from '../lib/events.js';
@@ -8,6 +8,7 @@ import { memoryStore } from '../lib/stores/memory-store.js';
 import type { ClusterStore } from '../lib/stores/store.js';
 import { startChild } from './support/child.js';
 import { concurrency } from './support/concurrency.js';
+import { fastClock } from './support/fast-clock.js';
 import { Members } from './support/members.js';
 import { forEachStore } from './support/store-kit.js';
 import { waitFor, within } from './support/wait-for.js';
@@ -15,9 +16,10 @@ import { waitFor, within } from './support/wait-for.js';
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 
-/** A store whose `operation` rejects the first `times` calls and counts every call. */
+/** A store whose `operation` rejects the first `times` calls, counts every call and keeps each `at` written. */
 function flaky(operation: 'getLastFinished' | 'setLastFinished', times: number) {
   const calls = { getLastFinished: 0, setLastFinished: 0 };
+  const written: number[] = [];
   const wrap = (store: ClusterStore): ClusterStore => ({
     ...store,
     getLastFinished: (ns, key) => {
@@ -26,27 +28,16 @@ function flaky(operation: 'getLastFinished' | 'setLastFinished', times: number) 
         ? Promise.reject(new Error('injected getLastFinished failure'))
         : store.getLastFinished(ns, key);
     },
-    setLastFinished: (ns, key, at) => {
+    setLastFinished: (ns, key, at, nextDue) => {
       calls.setLastFinished += 1;
+      written.push(at);
       return operation === 'setLastFinished' && calls.setLastFinished <= times
         ? Promise.reject(new Error('injected setLastFinished failure'))
-        : store.setLastFinished(ns, key, at);
+        : store.setLastFinished(ns, key, at, nextDue);
     },
   });
-  return { wrap, calls };
+  return { wrap, calls, written };
 }
-
-/** A clock `factor` times faster than real time, so that a back-off of seconds takes milliseconds. */
-function fastClock(factor: number): SchedulerLike {
-  const start = Date.now();
-  return {
-    now: () => start + (Date.now() - start) * factor,
-    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
-      return asyncScheduler.schedule(work, delay / factor, state);
-    },
-  };
-}
-
 
 describe('job$() arguments', () => {
   const { job$, events$, close } = createCluster({ store: memoryStore(), namespace: 'spec-job-args' });
@@ -253,6 +244,38 @@ forEachStore('job$()', (kit) => {
     await pause(100);
     subscription.unsubscribe();
     expect(runs).to.have.length(1);
+  });
+
+  it('job$() gives up recording when its lock is lost during the retry wait, so an older lastFinished never overwrites a newer one', async () => {
+    const writesA = flaky('setLastFinished', 1);
+    const a = await members.join({}, writesA.wrap);
+    const writesB = flaky('setLastFinished', 0);
+    let shared: ClusterStore | null = null;
+    const b = await members.join({}, (store) => writesB.wrap((shared = store)));
+    const lost: ClusterEvent[] = [];
+    const retries: ClusterEvent[] = [];
+    a.events$.subscribe((event) => {
+      if (event.type === 'lock-lost') lost.push(event);
+      if (event.type === 'store-error' && event.operation === 'setLastFinished') retries.push(event);
+    });
+    const options = { ttl: 2_000, refreshInterval: 50 };
+    const onA = a.job$('lost-while-recording', 60_000, options).subscribe();
+    await waitFor("a's failed write", () => retries.length === 1);
+    const retryAt = Date.now() + retries[0]!.retryIn!;
+    await members.deleteLock(`${kit.namespace}:job`, 'lost-while-recording');
+    await waitFor("a's lease to be lost", () => lost.length === 1, 1_000);
+    const bRuns: JobRun[] = [];
+    const onB = b.job$('lost-while-recording', 60_000, options).subscribe((run) => bRuns.push(run));
+    await waitFor("b's run to be recorded", () => bRuns.length === 1 && writesB.calls.setLastFinished === 1, 2_000);
+    expect(Date.now(), 'b recorded before a retried').to.be.below(retryAt);
+    // with the lease gone, a re-reads the store instead of retrying its write
+    await waitFor("a's retry time to pass", () => writesA.calls.getLastFinished >= 2 || writesA.calls.setLastFinished >= 2, 3_000);
+    onA.unsubscribe();
+    onB.unsubscribe();
+    expect(writesA.written, 'writes by a: only the failed one').to.have.length(1);
+    expect(bRuns[0]!.lastFinished, "a's run was never recorded").to.equal(null);
+    const stored = await shared!.getLastFinished(kit.namespace, 'lost-while-recording');
+    expect(stored, "b's later lastFinished").to.equal(writesB.written[0]);
   });
 
   it('job$() piped through take(1) completes after one run and still records it', async () => {

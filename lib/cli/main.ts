@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createCluster } from '../cluster.js';
 import { redisStore } from '../stores/redis-store.js';
+import { assertKey } from '../validate.js';
 import { CliError } from './cli-error.js';
 import { runChildInstance } from './demo/child-instance.js';
 import { runDemo } from './demo/demo.js';
@@ -23,6 +24,16 @@ async function withRedis<T>(url: string, use: (client: CliRedisClient) => Promis
   } finally {
     await client.close().catch(() => client.destroy());
   }
+}
+
+/** Checks a namespace or key as the library would, before connecting: a bad one is a usage error, not a stack trace. */
+function checkKey(name: string, value: string): string {
+  try {
+    assertKey(name, value);
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error));
+  }
+  return value;
 }
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -76,7 +87,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--namespace <ns>', 'the namespace', 'rx-cluster')
     .option('--json', 'print JSON')
     .action(async (options: { redis: string; namespace: string; json?: boolean }) => {
-      const status = await withRedis(options.redis, (client) => readStatus(redisStore(client), options.namespace));
+      const namespace = checkKey('--namespace', options.namespace);
+      const status = await withRedis(options.redis, (client) => readStatus(redisStore(client), namespace));
       print(options.json ? JSON.stringify(status, null, 2) : formatStatus(status));
     });
 
@@ -88,8 +100,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--namespace <ns>', 'the namespace', 'rx-cluster')
     .option('--json', 'print JSON')
     .action(async (options: { redis: string; namespace: string; json?: boolean }) => {
+      const namespace = checkKey('--namespace', options.namespace);
       const jobs = await withRedis(options.redis, async (client) => {
-        const cluster = createCluster({ store: redisStore(client), namespace: options.namespace });
+        const cluster = createCluster({ store: redisStore(client), namespace });
         try {
           return await cluster.once.list();
         } finally {
@@ -105,8 +118,10 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--redis <url>', 'the Redis to change')
     .option('--namespace <ns>', 'the namespace', 'rx-cluster')
     .action(async (key: string, options: { redis: string; namespace: string }) => {
+      checkKey('key', key);
+      const namespace = checkKey('--namespace', options.namespace);
       const cancelled = await withRedis(options.redis, async (client) => {
-        const cluster = createCluster({ store: redisStore(client), namespace: options.namespace });
+        const cluster = createCluster({ store: redisStore(client), namespace });
         try {
           return await cluster.once.cancel(key);
         } finally {
@@ -136,6 +151,11 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
+      // 'commander.help' with a non-zero exitCode is a missing command: help went to stderr
+      if (error.code === 'commander.help' && error.exitCode !== 0) {
+        process.stderr.write('rx-cluster: missing command\n');
+        return 2;
+      }
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version' ? 0 : 2;
     }
     if (error instanceof CliError) {

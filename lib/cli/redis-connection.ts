@@ -25,7 +25,14 @@ export async function connectToRedis(url: string, timeout = 3_000): Promise<CliR
   }
   // loaded here so that the demo on the embedded store runs without the redis package
   const { createClient } = await import('redis');
-  const client = createClient({ url, socket: { connectTimeout: timeout, reconnectStrategy: false } });
+  let client: ReturnType<typeof createClient>;
+  try {
+    client = createClient({ url, socket: { connectTimeout: timeout, reconnectStrategy: false } });
+  } catch (error) {
+    // node-redis parses the URL itself, stricter than URL (the path must be a database number)
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError(`Invalid --redis URL ${JSON.stringify(url)}: ${reason}; expected redis://host:port or redis://host:port/db`);
+  }
   client.on('error', () => undefined);
   try {
     await client.connect();

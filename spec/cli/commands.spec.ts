@@ -82,6 +82,14 @@ describe('rx-cluster status and once commands', function () {
     ['a bad URL', ['once', 'list', '--redis', 'not a url'], /^rx-cluster: Invalid --redis URL "not a url": expected redis:\/\/host:port\n$/],
     ['a URL of another scheme', ['status', '--redis', 'http://127.0.0.1:1'], /^rx-cluster: Invalid --redis URL "http:\/\/127\.0\.0\.1:1": the scheme must be redis:\/\/ or rediss:\/\/\n$/],
     ['a bad --instances', ['demo', '--instances', 'two'], /^rx-cluster: option '--instances <n>' argument 'two' is invalid\. --instances must be a whole number from 2 to 10\.\n$/],
+    ['a URL whose path is not a database number', ['status', '--redis', 'redis://localhost/abc'], /^rx-cluster: Invalid --redis URL "redis:\/\/localhost\/abc": Invalid pathname; expected redis:\/\/host:port or redis:\/\/host:port\/db\n$/],
+    // an unreachable Redis: the namespace and key are checked before connecting
+    ['an empty key', ['once', 'cancel', '', '--redis', 'redis://127.0.0.1:1'], /^rx-cluster: Expected `key` to be a non-empty string, got `""` \(string\)\n$/],
+    ['a key over 1,024 characters', ['once', 'cancel', 'k'.repeat(1_025), '--redis', 'redis://127.0.0.1:1'], /^rx-cluster: Expected `key` to be at most 1024 characters, got 1025 characters\n$/],
+    ['an empty --namespace on once cancel', ['once', 'cancel', 'k', '--redis', 'redis://127.0.0.1:1', '--namespace', ''], /^rx-cluster: Expected `--namespace` to be a non-empty string, got `""` \(string\)\n$/],
+    ['an empty --namespace on once list', ['once', 'list', '--redis', 'redis://127.0.0.1:1', '--namespace', ''], /^rx-cluster: Expected `--namespace` to be a non-empty string, got `""` \(string\)\n$/],
+    ['an empty --namespace on status', ['status', '--redis', 'redis://127.0.0.1:1', '--namespace', ''], /^rx-cluster: Expected `--namespace` to be a non-empty string, got `""` \(string\)\n$/],
+    ['a --namespace over 1,024 characters', ['status', '--redis', 'redis://127.0.0.1:1', '--namespace', 'n'.repeat(1_025)], /^rx-cluster: Expected `--namespace` to be at most 1024 characters, got 1025 characters\n$/],
   ];
   for (const [what, args, message] of badInput) {
     it(`rejects ${what} with one line and exit code 2`, async () => {
@@ -92,4 +100,23 @@ describe('rx-cluster status and once commands', function () {
       expect(code).to.equal(2);
     });
   }
+
+  it('rejects no command, and once without a subcommand, with the usage on stderr, a last line naming the problem and exit code 2', async () => {
+    for (const args of [[], ['once']]) {
+      const { code, stdout, stderr } = await runCli(args);
+      const usage = ['Usage: rx-cluster', ...args].join(' ');
+      expect(stderr.startsWith(`${usage} [options] [command]\n`), stderr).to.equal(true);
+      expect(stderr).to.match(/\nrx-cluster: missing command\n$/);
+      expect(stderr).not.to.match(/\n\s+at /);
+      expect([code, stdout], args.join(' ')).to.deep.equal([2, '']);
+    }
+  });
+
+  it('prints help on stdout and exits 0 when it is asked for', async () => {
+    for (const args of [['--help'], ['help'], ['once', '--help'], ['once', 'help']]) {
+      const { code, stdout, stderr } = await runCli(args);
+      expect([code, stderr], args.join(' ')).to.deep.equal([0, '']);
+      expect(stdout, args.join(' ')).to.match(/^Usage: rx-cluster /);
+    }
+  });
 });
