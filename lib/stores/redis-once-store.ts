@@ -1,4 +1,5 @@
 import { defer, filter, map, merge } from 'rxjs';
+import type { Logger } from '../logger.js';
 import type { ChannelHub } from './channel-hub.js';
 import type { ScriptRunner } from './lua-script.js';
 import { compareJobs } from './once-order.js';
@@ -43,9 +44,11 @@ const parseJob = (key: string, data: string): StoredOnceJob => {
 export function redisOnceStore(
   client: OnceCommands,
   hub: ChannelHub,
-  { buckets, publish }: { buckets: number; publish: PublishCommand },
+  { buckets, publish, logger }: { buckets: number; publish: PublishCommand; logger: Logger },
 ): OnceStore {
   const all = Array.from({ length: buckets }, (_, bucket) => bucket);
+  /** Namespaces with a bucket whose claims fail: logged once while it lasts. */
+  const failingClaims = new Set<string>();
   const keysOf = (ns: string, key: string) => onceKeys(ns, bucketOf(key, buckets), buckets);
   const each = <T>(ns: string, use: (keys: ReturnType<typeof onceKeys>) => Promise<T>) =>
     Promise.all(all.map((bucket) => use(onceKeys(ns, bucket, buckets))));
@@ -112,13 +115,28 @@ export function redisOnceStore(
       // every bucket claims its share of `limit`, rounded up: a claim may return up to
       // buckets - 1 jobs more than `limit`, never leave a due job behind for lack of a share
       const share = String(Math.ceil(limit / buckets));
-      const replies = await Promise.all(
+      const settled = await Promise.allSettled(
         all.map((bucket) => {
           const keys = onceKeys(ns, bucket, buckets);
           const args: [string, string, string] = [claimant, String(claimTtl), share];
           return claimOnceJobs(client, [keys.queue, keys.claims, keys.jobs, keys.claimants], args);
         }),
       );
+      const replies = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+      const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (replies.length === 0) throw failed!.reason;
+      // one bucket that fails (a shard down, a foreign key in its slot) must not hold back the
+      // jobs the others claimed: they are delivered, and the failing bucket is tried again
+      // at every claim
+      if (!failed) failingClaims.delete(ns);
+      else if (!failingClaims.has(ns)) {
+        failingClaims.add(ns);
+        logger.error('rx-cluster: claiming once jobs failed in some buckets; the others are delivered', {
+          namespace: ns,
+          failedBuckets: settled.filter((result) => result.status === 'rejected').length,
+          error: failed.reason,
+        });
+      }
       const jobs: ClaimedOnceJob[] = [];
       let nextDueIn: number | null = null;
       for (const reply of replies) {

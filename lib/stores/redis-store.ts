@@ -64,7 +64,7 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   const logger = options.logger ?? consoleLogger;
   const hub = new ChannelHub(() => client.duplicate(), logger, sharded);
   const onceBuckets = options.onceBuckets ?? (sharded ? 16 : 1);
-  const once = redisOnceStore(client, hub, { buckets: onceBuckets, publish });
+  const once = redisOnceStore(client, hub, { buckets: onceBuckets, publish, logger });
   const { waitForReplicas } = options;
 
   /** The user keys of every `<ns>:<kind>:{…}` key: SCAN, for operators only. */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { firstValueFrom, filter, take } from 'rxjs';
 import type { Cluster } from '../../lib/cluster.js';
 import type { ClusterEvent } from '../../lib/events.js';
-import { jobKey, lockKeys, onceKeys } from '../../lib/stores/redis-keys.js';
+import { bucketOf, jobKey, lockKeys, onceKeys } from '../../lib/stores/redis-keys.js';
 import type { ClusterStore } from '../../lib/stores/store.js';
 import { catchingEscapes } from '../support/escapes.js';
 import { RecordingLogger, StoreKit } from '../support/store-kit.js';
@@ -77,6 +77,28 @@ describe('fault suite: foreign data under the namespace', function () {
     await waitFor('the runner to resume', () => seen.length === 1, 10_000);
     expect(failed).to.equal(null);
     expect(logged, 'log lines while the wrong type lasted').to.equal(1);
+  });
+
+  it('a once bucket whose index key has the wrong type holds back only its own jobs: the other buckets fire, it is logged once, runs$ never errors', async () => {
+    const bucketed = new StoreKit('redis', undefined, { onceBuckets: 4 });
+    bucketed.reset();
+    try {
+      const raw = await bucketed.client();
+      await raw.set(onceKeys(bucketed.namespace, 0, 4).queue, 'not a sorted set');
+      const healthy = Array.from({ length: 40 }, (_, i) => `job-${i}`).filter((key) => bucketOf(key, 4) !== 0);
+      const a = await bucketed.instance({ logger });
+      const seen: string[] = [];
+      let failed: unknown = null;
+      a.once.runs$.subscribe({ next: (run) => seen.push(run.key), error: (error: unknown) => (failed = error) });
+      await Promise.all(healthy.map((key) => a.once.schedule(key, Date.now())));
+      await waitFor('every job of the healthy buckets', () => seen.length === healthy.length, 5_000);
+      expect([...seen].sort()).to.deep.equal([...healthy].sort());
+      expect(failed).to.equal(null);
+      const logged = bucketed.logger.errors.filter((entry) => entry.message.includes('failed in some buckets'));
+      expect(logged, 'log lines while the bucket is broken').to.have.length(1);
+    } finally {
+      await bucketed.cleanup();
+    }
   });
 
   it('a recurring job key of the wrong type is logged once while it lasts; job$ never errors, other jobs run, and it resumes when the key is gone', async () => {
