@@ -1,7 +1,11 @@
 import { Observable, Subscriber, type Observer, type Subscription, type TeardownLogic } from 'rxjs';
 
-/** What the subscriber's own `next` threw during the last delivery, handed over once; null if nothing. */
-export type TakeConsumerError = () => { error: unknown } | null;
+/**
+ * What the subscriber's own `next` did wrong during the last delivery, handed over once:
+ * what it threw, or the Promise it returned (an `async` next), which may still reject;
+ * null if nothing.
+ */
+export type TakeConsumerError = () => { error: unknown } | { pending: PromiseLike<unknown> } | null;
 
 /**
  * An Observable whose producer learns when the direct subscriber's `next` throws.
@@ -9,7 +13,9 @@ export type TakeConsumerError = () => { error: unknown } | null;
  * RxJS never lets a consumer's exception reach the producer: it rethrows it on a new call
  * stack, which crashes a Node.js process. A recurring job must instead report a failed run
  * and go on, so this catches what a `subscribe(next)` callback throws and hands it to the
- * producer through `takeConsumerError()`, right after the delivery. Subscribers that are
+ * producer through `takeConsumerError()`, right after the delivery; a Promise that an `async`
+ * callback returns is handed over too, so that its rejection is reported instead of crashing
+ * the process as an unhandled rejection. Subscribers that are
  * already `Subscriber`s (operators, `firstValueFrom`) pass through untouched: they turn
  * their own failures into error notifications.
  *
@@ -31,7 +37,7 @@ export class ConsumerGuardedObservable<T> extends Observable<T> {
     error?: ((error: unknown) => void) | null,
     complete?: (() => void) | null,
   ): Subscription {
-    let thrown: { error: unknown } | null = null;
+    let thrown: ReturnType<TakeConsumerError> = null;
     const takeConsumerError: TakeConsumerError = () => {
       const taken = thrown;
       thrown = null;
@@ -48,7 +54,8 @@ export class ConsumerGuardedObservable<T> extends Observable<T> {
     return inner.subscribe({
       next: (value) => {
         try {
-          next?.call(observer, value);
+          const returned: unknown = next?.call(observer, value);
+          if (isThenable(returned)) thrown = { pending: returned };
         } catch (caught) {
           thrown = { error: caught };
         }
@@ -57,4 +64,8 @@ export class ConsumerGuardedObservable<T> extends Observable<T> {
       complete: observer.complete ? () => observer.complete!.call(observer) : undefined,
     });
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }

@@ -67,7 +67,8 @@ export function runJobLoop<T>(
   const deliver = (value: T | JobRun, fence: number) => {
     subscriber.next(value);
     const thrown = takeConsumerError();
-    if (thrown) reportRunError(thrown.error, fence);
+    if (thrown && 'pending' in thrown) thrown.pending.then(undefined, (error: unknown) => reportRunError(error, fence));
+    else if (thrown) reportRunError(thrown.error, fence);
   };
   function acquire(): void {
     timer = null;

@@ -8,6 +8,7 @@ import { memoryStore } from '../lib/stores/memory-store.js';
 import type { ClusterStore } from '../lib/stores/store.js';
 import { startChild } from './support/child.js';
 import { concurrency } from './support/concurrency.js';
+import { catchingEscapes } from './support/escapes.js';
 import { fastClock } from './support/fast-clock.js';
 import { Members } from './support/members.js';
 import { forEachStore } from './support/store-kit.js';
@@ -160,6 +161,26 @@ forEachStore('job$()', (kit) => {
     expect(second!.run.fence).to.be.greaterThan(first!.run.fence);
     expect(second!.run.lastFinished!.getTime()).to.be.at.least(first!.doneAt);
     expect(second!.run.startedAt.getTime() - second!.run.lastFinished!.getTime()).to.be.at.least(49);
+  });
+
+  it('job$() reports an async next that rejects as job-error, and nothing escapes as an unhandled rejection', async () => {
+    await catchingEscapes(async (escaped) => {
+      const { job$, events$ } = await members.join();
+      const errors: ClusterEvent[] = [];
+      events$.subscribe((event) => event.type === 'job-error' && errors.push(event));
+      let runs = 0;
+      const subscription = job$('rejecting-next', 50).subscribe(async () => {
+        runs += 1;
+        await Promise.resolve();
+        throw new Error(`async next failed ${runs}`);
+      });
+      await waitFor('two reported rejections', () => errors.length >= 2, 3_000);
+      subscription.unsubscribe();
+      expect((errors[0]!.error as Error).message).to.equal('async next failed 1');
+      expect(runs, 'the job went on').to.be.at.least(2);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(escaped).to.deep.equal([]);
+    });
   });
 
   it('job$() reports a throwing next or work as job-error, counts the run as finished and goes on', async () => {
