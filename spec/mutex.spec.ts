@@ -286,16 +286,22 @@ forEachStore('Mutex', (kit) => {
   });
 });
 
+/** Two instances on a memoryStore whose clock `expireAll()` moves 10 s ahead: every lock looks expired. */
+function instancesOnSkewedClock(namespace: string) {
+  let skew = 0;
+  const store = memoryStore({ now: () => Date.now() + skew });
+  const logger = new RecordingLogger();
+  const a = createCluster({ store, namespace, logger });
+  const b = createCluster({ store, namespace, logger });
+  return { a, b, logger, expireAll: () => (skew = 10_000), close: () => Promise.all([a.close(), b.close()]) };
+}
+
 describe('Mutex (memoryStore with a clock)', () => {
   it('a holder whose lock was taken learns it within one refresh', async () => {
-    let skew = 0;
-    const store = memoryStore({ now: () => Date.now() + skew });
-    const logger = new RecordingLogger();
-    const a = createCluster({ store, namespace: 'taken', logger });
-    const b = createCluster({ store, namespace: 'taken', logger });
+    const { a, b, expireAll, close } = instancesOnSkewedClock('taken');
     try {
       const lease = await a.mutex('k', { ttl: 5_000, refreshInterval: 100 }).lock();
-      skew = 10_000; // the store sees the lock as expired
+      expireAll();
       const taken = await b.mutex('k', { ttl: 60_000 }).lock();
       const takenAt = Date.now();
       await waitFor('the loss to be noticed', () => lease.signal.aborted, 1_000);
@@ -303,24 +309,18 @@ describe('Mutex (memoryStore with a clock)', () => {
       expect(lease.signal.reason).to.be.instanceOf(LockLostError);
       expect(taken.fence).to.equal(2);
     } finally {
-      await Promise.all([a.close(), b.close()]);
+      await close();
     }
   });
-});
 
-describe('Mutex#unlock() of a lock that expired and was taken', () => {
-  it('reports the lease lost (lock-lost event, warning), not released', async () => {
-    let skew = 0;
-    const store = memoryStore({ now: () => Date.now() + skew });
-    const logger = new RecordingLogger();
-    const a = createCluster({ store, namespace: 'late-unlock', logger });
-    const b = createCluster({ store, namespace: 'late-unlock', logger });
+  it('Mutex#unlock() of a lock that expired and was taken reports the lease lost (lock-lost event, warning), not released', async () => {
+    const { a, b, logger, expireAll, close } = instancesOnSkewedClock('late-unlock');
     const events: string[] = [];
     a.events$.subscribe((event) => events.push(event.type));
     try {
       const m = a.mutex('k', { ttl: 5_000 });
       await m.lock();
-      skew = 10_000; // the store sees the lock as expired, and b takes it before a's next refresh
+      expireAll(); // b takes the lock before a's next refresh
       await b.mutex('k', { ttl: 60_000 }).lock();
       await m.unlock();
       expect(events).to.deep.equal(['lock-acquired', 'lock-lost']);
@@ -328,7 +328,7 @@ describe('Mutex#unlock() of a lock that expired and was taken', () => {
         'the lock had expired or was taken by another owner when it was released',
       ]);
     } finally {
-      await Promise.all([a.close(), b.close()]);
+      await close();
     }
   });
 });

@@ -187,12 +187,7 @@ export function storeContract(kit: StoreKit, { onceBuckets = 1 }: { onceBuckets?
       const runAts = [50, 10, 10, 10, 30, 20, 10, 40];
       for (const [i, runAt] of runAts.entries()) await a.onceAdd(ns, job(`k${i}`, runAt));
       await a.onceClaim(ns, 'c', 60_000, 2);
-      const seen: StoredOnceJob[] = [];
-      let page: StoredOnceJob[] = [];
-      do {
-        page = await b.onceList(ns, 3, seen.at(-1));
-        seen.push(...page);
-      } while (page.length === 3);
+      const seen = await listInPages(b, ns, 3);
       expect(seen.map((j) => `${j.runAt}:${j.key}`)).to.deep.equal([
         '10:k1', '10:k2', '10:k3', '10:k6', '20:k5', '30:k4', '40:k7', '50:k0',
       ]);
@@ -203,12 +198,7 @@ export function storeContract(kit: StoreKit, { onceBuckets = 1 }: { onceBuckets?
       for (const key of keys) await a.onceAdd(ns, job(key, 1_000));
       await a.onceAdd(ns, job('earlier', 999));
       await a.onceClaim(ns, 'c', 60_000, 2);
-      const seen: StoredOnceJob[] = [];
-      let page: StoredOnceJob[] = [];
-      do {
-        page = await b.onceList(ns, 3, seen.at(-1));
-        seen.push(...page);
-      } while (page.length === 3);
+      const seen = await listInPages(b, ns, 3);
       const bytes = (key: string) => Buffer.from(key, 'utf8');
       const expected = ['earlier', ...[...keys].sort((x, y) => Buffer.compare(bytes(x), bytes(y)))];
       expect(seen.map((j) => j.key)).to.deep.equal(expected);
@@ -312,4 +302,15 @@ export function storeContract(kit: StoreKit, { onceBuckets = 1 }: { onceBuckets?
       expect(notices).to.deep.equal(['listening']);
     }
   });
+}
+
+/** Every job of `ns`, read through `onceList()` in pages of `size`, each after the last. */
+async function listInPages(store: ClusterStore, ns: string, size: number): Promise<StoredOnceJob[]> {
+  const seen: StoredOnceJob[] = [];
+  let page: StoredOnceJob[] = [];
+  do {
+    page = await store.onceList(ns, size, seen.at(-1));
+    seen.push(...page);
+  } while (page.length === size);
+  return seen;
 }
