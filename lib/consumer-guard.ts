@@ -37,10 +37,10 @@ export class ConsumerGuardedObservable<T> extends Observable<T> {
     error?: ((error: unknown) => void) | null,
     complete?: (() => void) | null,
   ): Subscription {
-    let thrown: ReturnType<TakeConsumerError> = null;
+    let failure: ReturnType<TakeConsumerError> = null;
     const takeConsumerError: TakeConsumerError = () => {
-      const taken = thrown;
-      thrown = null;
+      const taken = failure;
+      failure = null;
       return taken;
     };
     const inner = new Observable<T>((subscriber) => this.produce(subscriber, takeConsumerError));
@@ -55,9 +55,9 @@ export class ConsumerGuardedObservable<T> extends Observable<T> {
       next: (value) => {
         try {
           const returned: unknown = next?.call(observer, value);
-          if (isThenable(returned)) thrown = { pending: returned };
+          if (isThenable(returned)) failure = { pending: returned };
         } catch (caught) {
-          thrown = { error: caught };
+          failure = { error: caught };
         }
       },
       error: observer.error ? (reason) => observer.error!.call(observer, reason) : undefined,

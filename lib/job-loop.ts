@@ -66,9 +66,9 @@ export function runJobLoop<T>(
   };
   const deliver = (value: T | JobRun, fence: number) => {
     subscriber.next(value);
-    const thrown = takeConsumerError();
-    if (thrown && 'pending' in thrown) thrown.pending.then(undefined, (error: unknown) => reportRunError(error, fence));
-    else if (thrown) reportRunError(thrown.error, fence);
+    const failure = takeConsumerError();
+    if (failure && 'pending' in failure) failure.pending.then(undefined, (error: unknown) => reportRunError(error, fence));
+    else if (failure) reportRunError(failure.error, fence);
   };
   function acquire(): void {
     timer = null;
@@ -161,8 +161,8 @@ export function runJobLoop<T>(
   function record(won: HeldLease, finishedAt: number, failures = 0): void {
     timer = null;
     if (won.isOver) {
-      // lost while waiting to retry: another instance may have run and recorded a later
-      // lastFinished since, so writing this older one could make the job run early
+      // lost before this write or its retry: another instance may have run and recorded a
+      // later lastFinished since, so writing this older one could make the job run early
       recording = null;
       void won.release();
       return wake(0);
@@ -184,11 +184,12 @@ export function runJobLoop<T>(
       },
       (error: unknown) => {
         const retryIn = reportStoreError(context, 'setLastFinished', key, error, failures + 1);
-        if (stopped || won.isOver) {
+        if (stopped) {
           recording = null;
           void won.release();
-          return wake(retryIn);
+          return;
         }
+        // the retry checks the lease first: one lost meanwhile is given up, not written over
         current.writing = false;
         timer = scheduler.schedule(() => record(won, finishedAt, failures + 1), retryIn);
       },

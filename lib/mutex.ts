@@ -148,7 +148,7 @@ export function createMutex(context: ClusterContext, key: string, options?: Mute
   };
 
   /** Waits for the lock until it is won, `signal` aborts, `timeout` ms pass or the cluster closes. */
-  const wait = (signal: AbortSignal | undefined, timeout: number | undefined, timeoutError: () => Error) =>
+  const wait = (signal?: AbortSignal, timeout?: number) =>
     new Promise<HeldLease>((resolve, reject) => {
       const fail = (error: unknown) => {
         finish();
@@ -156,7 +156,8 @@ export function createMutex(context: ClusterContext, key: string, options?: Mute
       };
       const onAbort = () => fail(signal!.reason);
       const onClose = () => fail(closedError());
-      const timer = timeout === undefined ? null : context.scheduler.schedule(() => fail(timeoutError()), Math.max(0, timeout));
+      const timer =
+        timeout === undefined ? null : context.scheduler.schedule(() => fail(new LockTimeoutError(key, timeout)), Math.max(0, timeout));
       const waiting = waitForLease(context, target, timing).subscribe((lease) => {
         finish();
         resolve(lease);
@@ -176,16 +177,15 @@ export function createMutex(context: ClusterContext, key: string, options?: Mute
     const { signal, timeout } = lockOptions ?? {};
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (context.closed.aborted) return Promise.reject(closedError());
-    const timeoutError = () => new LockTimeoutError(key, timeout!);
     // a signal or timeout must hold from the first attempt on: a store that stalls (commands
     // queued while Redis is unreachable) would otherwise keep the first attempt pending
-    if (signal || timeout !== undefined) return wait(signal, timeout, timeoutError);
+    if (signal || timeout !== undefined) return wait(signal, timeout);
     // an uncontended lock costs one round trip and nothing more; waiting starts only if it is held
     // (a store failure here is retried, and reported, by the waiting that follows)
     const settle = (lease: HeldLease | null): HeldLease | Promise<HeldLease> => {
       if (!lease) {
         if (context.closed.aborted) throw closedError();
-        return wait(undefined, undefined, timeoutError);
+        return wait();
       }
       if (context.closed.aborted) {
         void lease.release();

@@ -151,12 +151,10 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // 'commander.help' with a non-zero exitCode is a missing command: help went to stderr
-      if (error.code === 'commander.help' && error.exitCode !== 0) {
-        process.stderr.write('rx-cluster: missing command\n');
-        return 2;
-      }
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version' ? 0 : 2;
+      // help or the version asked for exit 0; 'commander.help' with a non-zero exitCode is a
+      // missing command, its help already on stderr
+      if (error.code === 'commander.help' && error.exitCode !== 0) process.stderr.write('rx-cluster: missing command\n');
+      return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof CliError) {
       process.stderr.write(`rx-cluster: ${error.message}\n`);
